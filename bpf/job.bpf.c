@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Definitions of the maps and settings declared in job.bpf.h. */
+#include "job.bpf.h"
+
+struct ct_task_map ct_tasks SEC(".maps");
+struct ct_ring_map ct_rings SEC(".maps");
+struct ct_cgroup_map ct_cgroups SEC(".maps");
+struct ct_stats_map ct_stats SEC(".maps");
+struct ct_hist_map ct_hists SEC(".maps");
+struct ct_pair_map ct_pairs SEC(".maps");
+
+const volatile __u32 targ_max_jobs = CT_MAX_JOBS_DEFAULT;
+const volatile bool targ_switch_state_arg = false;
+const volatile __u32 targ_nhier = 0;
+const volatile __u32 targ_hier[CT_MAX_HIER] = {};
+volatile __u32 ct_job_gen = 0;
+__u64 ct_drops = 0;
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers for the integration tests: result lines, tolerance checks, cgroups that are always
+# removed (even when a test fails or is interrupted), and a recorder run in the background.
+# Each check prints "ok - NAME" or "not ok - NAME", which tests/run.sh counts.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CONTRACE=$TOP/contrace
+CTWORK=$TOP/.output/ctwork
+TMP=$(mktemp -d /tmp/contrace-test.XXXXXX)
+CGROUPS=()
+PIDS=()
+REC_PID=
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# within NAME MEASURED EXPECTED PCT: |measured - expected| <= PCT % of expected.
+within() {
+	local name=$1 m=$2 e=$3 pct=$4 msg
+	msg=$(awk -v m="$m" -v e="$e" 'BEGIN { printf "measured %.4g, expected %.4g (%+.1f%%)", m, e, e ? (m - e) * 100 / e : 0 }')
+	if awk -v m="$m" -v e="$e" -v p="$pct" 'BEGIN { d = m - e; if (d < 0) d = -d; exit !(e > 0 && d <= e * p / 100) }'; then
+		ok "$name: $msg, within $pct%"
+	else
+		not_ok "$name: $msg, not within $pct%"
+	fi
+}
+
+# between NAME VALUE LO HI: LO <= VALUE <= HI.
+between() {
+	local name=$1 v=$2 lo=$3 hi=$4
+	if awk -v v="$v" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(v >= lo && v <= hi) }'; then
+		ok "$name: $v in [$lo, $hi]"
+	else
+		not_ok "$name: $v not in [$lo, $hi]"
+	fi
+}
+
+# The cgroup v2 mount (hybrid: /sys/fs/cgroup/unified; pure v2: /sys/fs/cgroup).
+cg_root() {
+	local d
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		[ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ] && { echo "$d"; return; }
+	done
+	return 1
+}
+CG2=$(cg_root)
+
+# mkcg NAME [ROOT]: create a test cgroup (removed at exit), print its path.
+mkcg() {
+	local path=${2:-$CG2}/contrace-test-$$-$1
+	mkdir -p "$path" && CGROUPS+=("$path") && echo "$path"
+}
+
+rmcg() {
+	local cg=$1 sub pid i
+	[ -d "$cg" ] || return 0
+	for sub in $(find "$cg" -mindepth 1 -depth -type d 2>/dev/null); do rmcg "$sub"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if [ -f "$cg/cgroup.kill" ]; then
+			echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		else
+			for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+		fi
+		rmdir "$cg" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# could not remove $cg" >&2
+}
+
+cleanup() {
+	local p cg
+	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for cg in "${CGROUPS[@]}"; do rmcg "$cg"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# in_cg CGROUP CMD...: run CMD inside CGROUP (it moves itself in before exec).
+in_cg() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"
+}
+
+# rec_start OUTDIR ARGS...: start `contrace record -q -o OUTDIR ARGS...`; wait until attached.
+rec_start() {
+	local out=$1 i
+	shift
+	"$CONTRACE" record -q -o "$out" "$@" 2>"$out.err" &
+	REC_PID=$!
+	for i in $(seq 150); do
+		grep -q '^contrace: recording' "$out.err" 2>/dev/null && return 0
+		kill -0 "$REC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# recorder did not start:" >&2
+	sed 's/^/#   /' "$out.err" >&2
+	return 1
+}
+
+# rec_stop: Ctrl-C the recorder, wait for it; its exit status is the result.
+rec_stop() {
+	local rc
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	REC_PID=
+	return $rc
+}
+
+# jsum FILE JOB PATH: sum of .PATH over every window's entry for JOB (0 when absent).
+jsum() {
+	jq -s --arg j "$2" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \$j) | .$3 // 0] | add // 0" "$1"
+}
+
+# culprit FILE VICTIM CULPRIT: run-queue delay of VICTIM charged to CULPRIT, summed.
+culprit() {
+	jq -s --arg v "$2" --arg c "$3" '[.[] | select(.type == "window") | .jobs[] | select(.name == $v) | .culprits[] | select(.job == $c) | .runq_ns] | add // 0' "$1"
+}
+
+# jqt FILE EXPR: jq -s -e EXPR over FILE, quietly; for check.
+jqt() { jq -s -e "$2" "$1" >/dev/null; }
+
+# field JSONLINE KEY: a number from ctwork's closing JSON line.
+field() { jq -r ".$2" <<<"$1"; }

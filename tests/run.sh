@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Run contrace's tests: unit tests, fuzzers (bounded), integration tests (root: real BPF, real
+# cgroups, real workloads). Every "ok - " and "not ok - " line counts; the last line is
+# "N passed, N failed". Exits non-zero on any failure.
+#   tests/run.sh                 everything
+#   tests/run.sh unit            unit tests and fuzzers only (no root needed)
+#   tests/run.sh NAME...         only tests whose file name contains NAME
+set -u
+cd "$(dirname "$0")/.."
+pass=0
+fail=0
+failed=()
+
+want() {
+	local f=$1 p
+	[ ${#ARGS[@]} -eq 0 ] && return 0
+	for p in "${ARGS[@]}"; do [[ $f == *"$p"* ]] && return 0; done
+	return 1
+}
+
+# run_one NAME CMD...: stream its output, count its result lines.
+run_one() {
+	local name=$1 log rc p f start=$SECONDS
+	shift
+	log=$(mktemp)
+	echo "# $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok - ' "$log")
+	f=$(grep -c '^not ok - ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	[ "$f" -gt 0 ] && failed+=("$name")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	echo "# $name: $p passed, $f failed ($((SECONDS - start))s)"
+	rm -f "$log"
+}
+
+ARGS=("$@")
+only_unit=false
+if [ "${1:-}" = unit ]; then only_unit=true; ARGS=(); fi
+
+for t in .output/tests/test_*; do
+	want "$t" && run_one "$(basename "$t")" "$t"
+done
+for f in .output/fuzz/fuzz_*; do
+	name=$(basename "$f")
+	corpus=tests/fuzz/corpus/${name#fuzz_}
+	want "$f" || continue
+	work=$(mktemp -d)
+	[ -d "$corpus" ] && cp "$corpus"/* "$work"/
+	run_one "$name" sh -c "'$f' -runs=${FUZZ_RUNS:-200000} -max_len=4096 '$work' >'$work.log' 2>&1 \
+		&& echo 'ok - $name: ${FUZZ_RUNS:-200000} inputs, no crash' \
+		|| { tail -30 '$work.log'; echo 'not ok - $name found a crash'; }"
+	rm -rf "$work" "$work.log"
+done
+if ! $only_unit; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not ok - integration tests need root (sudo make test)"
+		fail=$((fail + 1))
+	else
+		for t in tests/integration/*.sh; do
+			want "$t" && run_one "$(basename "$t" .sh)" bash "$t"
+		done
+	fi
+fi
+[ ${#failed[@]} -gt 0 ] && echo "# failed: ${failed[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Parsers of outside input and of the command line: numbers, names, cgroupfs files, --job. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cgroup.h"
+#include "jobs.h"
+#include "ut.h"
+#include "util.h"
+#include "window.h"
+
+static void test_parse_numbers(void)
+{
+	double d;
+	long l;
+
+	CHECK(!ct_parse_double("-i", "2.5", 0.1, 10, &d) && d == 2.5, "2.5");
+	CHECK(!ct_parse_double("-i", "1e1", 0.1, 10, &d) && d == 10, "1e1");
+	CHECK(ct_parse_double("-i", "abc", 0.1, 10, &d) == -EINVAL, "abc");
+	CHECK(ct_parse_double("-i", "", 0.1, 10, &d) == -EINVAL, "empty");
+	CHECK(ct_parse_double("-i", "5s", 0.1, 10, &d) == -EINVAL, "trailing unit");
+	CHECK(ct_parse_double("-i", "0", 0.1, 10, &d) == -EINVAL, "below range");
+	CHECK(ct_parse_double("-i", "nan", 0.1, 10, &d) == -EINVAL, "nan");
+	CHECK(ct_parse_double("-i", "inf", 0.1, 1e300, &d) == -EINVAL, "inf");
+	CHECK(ct_parse_double("-i", "1e999", 0.1, 10, &d) == -EINVAL, "overflow");
+	CHECK(!ct_parse_long("-n", "64", 4, 1024, &l) && l == 64, "64");
+	CHECK(ct_parse_long("-n", "3", 4, 1024, &l) == -EINVAL, "below range");
+	CHECK(ct_parse_long("-n", "99999999999999999999", 4, 1024, &l) == -EINVAL, "overflow");
+	CHECK(ct_parse_long("-n", "1.5", 4, 1024, &l) == -EINVAL, "not whole");
+}
+
+static void test_names(void)
+{
+	char buf[CT_NAME_MAX];
+	char longname[100];
+
+	CHECK(ct_name_valid("jobA"), "jobA");
+	CHECK(ct_name_valid("jenkins@1.service"), "systemd-style");
+	CHECK(!ct_name_valid(""), "empty");
+	CHECK(!ct_name_valid("a/b"), "slash");
+	CHECK(!ct_name_valid("a b"), "space");
+	CHECK(!ct_name_valid(".hidden"), "leading dot");
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CHECK(!ct_name_valid(longname), "too long");
+	ct_name_sanitize("docker-1a2b.scope", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "docker-1a2b.scope"), "kept: %s", buf);
+	ct_name_sanitize("a b/c", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "a_b_c"), "sanitized: %s", buf);
+	ct_name_sanitize("..", buf, sizeof(buf));
+	CHECK(ct_name_valid(buf), "'..' sanitized to an invalid name '%s'", buf);
+	ct_name_sanitize(longname, buf, sizeof(buf));
+	CHECK(ct_name_valid(buf), "long name sanitized to an invalid name");
+}
+
+static uint64_t get(const struct ct_kv *kv, const char *key)
+{
+	uint64_t v;
+
+	return kv__get(kv, key, &v) ? v : 0xdeadbeef;
+}
+
+static void test_kv_flat(void)
+{
+	struct ct_kv kv;
+	uint64_t v;
+
+	CHECK(!kv__parse_flat("usage_usec 39193762\nuser_usec 20024967\nnr_throttled 0\n", &kv),
+	      "v2 cpu.stat");
+	CHECK(kv.n == 3 && get(&kv, "usage_usec") == 39193762 &&
+	      get(&kv, "nr_throttled") == 0, "v2 values");
+	CHECK(!kv__parse_flat("nr_periods 7\nnr_throttled 2\nthrottled_time 123456789", &kv) &&
+	      get(&kv, "throttled_time") == 123456789, "v1 cpu.stat without final newline");
+	CHECK(!kv__get(&kv, "missing", &v), "absent key");
+	CHECK(kv__parse_flat("", &kv) == -EINVAL && kv.n == 0, "empty");
+	CHECK(!kv__parse_flat("a -1\nb 2x\nc 18446744073709551616\nd 5\n e\n", &kv) && kv.n == 1 &&
+	      get(&kv, "d") == 5, "malformed lines skipped, n=%d", kv.n);
+	CHECK(!kv__parse_flat("k 18446744073709551615\n", &kv) &&
+	      get(&kv, "k") == UINT64_MAX, "u64 max");
+}
+
+static void test_kv_psi(void)
+{
+	struct ct_kv kv;
+	uint64_t v;
+
+	CHECK(!kv__parse_psi("some avg10=2.25 avg60=2.95 avg300=1.11 total=4331042\n"
+			     "full avg10=0.00 avg60=0.00 avg300=0.00 total=17\n", &kv),
+	      "cgroup PSI");
+	CHECK(get(&kv, "some_total_us") == 4331042 && get(&kv, "full_total_us") == 17,
+	      "PSI totals");
+	CHECK(!kv__parse_psi("some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n", &kv) &&
+	      kv.n == 1 && !kv__get(&kv, "full_total_us", &v), "system cpu PSI without full");
+	CHECK(kv__parse_psi("some avg10=0.00\nfull total=\n", &kv) == -EINVAL, "no totals");
+	CHECK(kv__parse_psi("bogus total=5\n", &kv) == -EINVAL, "unknown line");
+}
+
+static void test_delta(void)
+{
+	uint64_t cur[4] = { 10, 5, 7, UINT64_MAX }, prev[4] = { 4, 5, 9, 1 }, out[4];
+
+	ct_delta(out, cur, prev, 4);
+	CHECK(out[0] == 6, "growth %llu", (unsigned long long)out[0]);
+	CHECK(out[1] == 0, "no change");
+	CHECK(out[2] == 7, "a counter that went backwards was reset: all of it is new (%llu)",
+	      (unsigned long long)out[2]);
+	CHECK(out[3] == UINT64_MAX - 1, "large values");
+}
+
+static void test_job_specs(void)
+{
+	char root[4096];
+	struct jobs js;
+	char spec[4200];
+
+	CHECK(!jobs__init(&js, 16), "init");
+	CHECK(jobs__add_spec(&js, "nopath") == -EINVAL, "missing =");
+	CHECK(jobs__add_spec(&js, "=/sys/fs/cgroup") == -EINVAL, "empty name");
+	CHECK(jobs__add_spec(&js, "a=") == -EINVAL, "empty path");
+	CHECK(jobs__add_spec(&js, "a b=/sys/fs/cgroup") == -EINVAL, "bad name");
+	CHECK(jobs__add_spec(&js, "other=/sys/fs/cgroup") == -EINVAL, "reserved name");
+	CHECK(jobs__add_spec(&js, "t=/tmp") == -EINVAL, "not a cgroup directory");
+	CHECK(jobs__add_spec(&js, "t=/nonexistent/cg") == -ENOENT, "missing cgroup");
+	if (!cgroup__default_root(root, sizeof(root))) {
+		snprintf(spec, sizeof(spec), "a=%s", root);
+		CHECK(!jobs__add_spec(&js, spec), "valid %s", spec);
+		CHECK(jobs__add_spec(&js, spec) == -EEXIST, "duplicate name");
+		CHECK(js.n == 1 && js.nhier == 1, "one job, one hierarchy");
+	}
+	jobs__free(&js);
+}
+
+int main(void)
+{
+	RUN(test_parse_numbers);
+	RUN(test_names);
+	RUN(test_kv_flat);
+	RUN(test_kv_psi);
+	RUN(test_delta);
+	RUN(test_job_specs);
+	return UT_EXIT();
+}

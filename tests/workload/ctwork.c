@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ctwork: workloads with known behaviour for contrace's tests and benchmarks.
+ *
+ *   ctwork spin THREADS SECONDS          busy threads
+ *   ctwork wake THREADS SECONDS          threads that sleep 1 ms, then compute ~100 us
+ *   ctwork sleep MS COUNT                nanosleep MS, COUNT times
+ *   ctwork futex MS COUNT                the main thread waits on a futex another thread wakes
+ *                                        after sleeping MS, COUNT times
+ *   ctwork server PORT DELAY_MS N        loopback TCP server: answers each request after
+ *                                        DELAY_MS, one request at a time, N requests
+ *   ctwork client PORT N [poll]          N requests, blocking in recv (or poll, then recv)
+ *
+ * On exit each prints one JSON line: the on-CPU time and run-queue delay of its threads
+ * according to the kernel (/proc/thread-self/schedstat), their count, and the wall time.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Atomic uint64_t total_delay, total_oncpu;
+static _Atomic int nthreads;
+static double seconds;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* This thread's time on CPU and waiting on a run queue, as the kernel counts them. */
+static void schedstat(uint64_t *oncpu, uint64_t *delay)
+{
+	unsigned long long on = 0, d = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (!f || fscanf(f, "%llu %llu", &on, &d) != 2)
+		on = d = 0;
+	if (f)
+		fclose(f);
+	*oncpu = on;
+	*delay = d;
+}
+
+/* Threads this program creates live wholly in the job: all their time counts. */
+static void thread_done(void)
+{
+	uint64_t on, d;
+
+	schedstat(&on, &d);
+	total_delay += d;
+	total_oncpu += on;
+	nthreads++;
+}
+
+static void burn(uint64_t ns)
+{
+	uint64_t end = now_ns() + ns;
+	volatile uint64_t x = 0;
+
+	while (now_ns() < end)
+		x++;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void *spin_thread(void *a)
+{
+	(void)a;
+	burn((uint64_t)(seconds * 1e9));
+	thread_done();
+	return NULL;
+}
+
+static void *wake_thread(void *a)
+{
+	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+
+	(void)a;
+	while (now_ns() < end) {
+		sleep_ns(1000000);
+		burn(100000);
+	}
+	thread_done();
+	return NULL;
+}
+
+static int run_threads(int n, void *(*fn)(void *))
+{
+	pthread_t t[256];
+
+	if (n < 1 || n > 256)
+		return -1;
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, fn, NULL);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+static _Atomic uint32_t futex_word;
+static int futex_ms, futex_count;
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val)
+{
+	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+}
+
+static void *futex_waker(void *a)
+{
+	(void)a;
+	for (int i = 0; i < futex_count; i++) {
+		sleep_ns((uint64_t)futex_ms * 1000000ULL);
+		futex_word = 1;
+		futex((_Atomic uint32_t *)&futex_word, FUTEX_WAKE_PRIVATE, 1);
+		while (futex_word == 1)	/* the waiter re-arms */
+			sched_yield();
+	}
+	thread_done();
+	return NULL;
+}
+
+static void futex_waiter_loop(void)
+{
+	for (int i = 0; i < futex_count; i++) {
+		while (futex_word == 0)
+			futex((_Atomic uint32_t *)&futex_word, FUTEX_WAIT_PRIVATE, 0);
+		futex_word = 0;
+	}
+}
+
+static int tcp_socket(void)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+static struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static int server(int port, int delay_ms, int n)
+{
+	struct sockaddr_in a = loopback(port);
+	int ls = tcp_socket(), c, served = 0;
+	char buf[64];
+
+	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 16)) {
+		perror("ctwork server: bind/listen");
+		return 1;
+	}
+	printf("listening %d\n", port);
+	fflush(stdout);
+	while (served < n && (c = accept(ls, NULL, NULL)) >= 0) {
+		while (served < n && recv(c, buf, 1, 0) == 1) {
+			sleep_ns((uint64_t)delay_ms * 1000000ULL);
+			if (send(c, "y", 1, 0) != 1)
+				break;
+			served++;
+		}
+		close(c);
+	}
+	close(ls);
+	return 0;
+}
+
+static int client(int port, int n, int use_poll)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = tcp_socket();
+	char b;
+
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		perror("ctwork client: connect");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (send(fd, "x", 1, 0) != 1)
+			return 1;
+		if (use_poll && poll(&p, 1, 60000) != 1)
+			return 1;
+		if (recv(fd, &b, 1, 0) != 1)
+			return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: ctwork spin|wake THREADS SECONDS | sleep|futex MS COUNT |\n"
+			"              server PORT DELAY_MS N | client PORT N [poll]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start = now_ns(), on0, d0, on1, d1;
+	pthread_t t1;
+	int ret = 0;
+
+	schedstat(&on0, &d0);
+	if (argc < 4 && !(argc == 4 || (argc >= 3 && !strcmp(argv[1], "client"))))
+		return usage();
+	if (!strcmp(argv[1], "spin") || !strcmp(argv[1], "wake")) {
+		seconds = atof(argv[3]);
+		ret = run_threads(atoi(argv[2]), argv[1][0] == 's' ? spin_thread : wake_thread);
+	} else if (!strcmp(argv[1], "sleep")) {
+		for (int i = 0; i < atoi(argv[3]); i++)
+			sleep_ns((uint64_t)atoi(argv[2]) * 1000000ULL);
+	} else if (!strcmp(argv[1], "futex")) {
+		futex_ms = atoi(argv[2]);
+		futex_count = atoi(argv[3]);
+		/* The main thread waits, so no pthread_join adds futex time of its own. */
+		pthread_create(&t1, NULL, futex_waker, NULL);
+		futex_waiter_loop();
+		pthread_join(t1, NULL);
+	} else if (!strcmp(argv[1], "server") && argc == 5) {
+		ret = server(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	} else if (!strcmp(argv[1], "client")) {
+		ret = client(atoi(argv[2]), atoi(argv[3]), argc > 4 && !strcmp(argv[4], "poll"));
+	} else {
+		return usage();
+	}
+	/* The main thread may have started outside the job: count only its delay since main(). */
+	schedstat(&on1, &d1);
+	total_delay += d1 - d0;
+	total_oncpu += on1 - on0;
+	nthreads++;
+	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"threads\":%d,\"wall_ns\":%llu}\n",
+	       (unsigned long long)total_delay, (unsigned long long)total_oncpu, nthreads,
+	       (unsigned long long)(now_ns() - start));
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "jobs.h"
+
+static const char *const reserved[] = { "idle", "other", "kernel" };
+
+const char *const ct_kfile_names[CT_KFILES] = { "cpu.pressure", "io.pressure",
+						 "memory.pressure", "cpu.stat" };
+
+bool ct_read_kv(const char *path, bool psi, struct ct_kv *kv)
+{
+	char buf[4096];
+
+	if (ct_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat(buf, kv));
+}
+
+void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
+	       bool *ok)
+{
+	char path[4400];
+
+	tracer__read(js->tr, j->slot, tot);
+	for (int k = 0; k < CT_KFILES; k++) {
+		ok[k] = false;
+		if (j->kind < CT_JOB_CGROUP)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
+		/* The pressure files are the first three: "*.pressure" */
+		ok[k] = ct_read_kv(path, k < 3, &kv[k]);
+	}
+}
+
+int jobs__init(struct jobs *js, uint32_t max_jobs)
+{
+	memset(js, 0, sizeof(*js));
+	js->max_jobs = max_jobs;
+	js->slot_used = calloc(max_jobs, sizeof(bool));
+	if (!js->slot_used)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < CT_SLOT_FIRST_JOB; s++)
+		js->slot_used[s] = true;
+	return 0;
+}
+
+static void job_free(struct ct_job *j)
+{
+	totals__free(&j->base);
+	totals__free(&j->cur);
+	free(j);
+}
+
+void jobs__free(struct jobs *js)
+{
+	for (int i = 0; i < js->n; i++)
+		job_free(js->v[i]);
+	free(js->v);
+	free(js->slot_used);
+	memset(js, 0, sizeof(*js));
+}
+
+struct ct_job *jobs__find(struct jobs *js, const char *name)
+{
+	for (int i = 0; i < js->n; i++)
+		if (!strcmp(js->v[i]->name, name))
+			return js->v[i];
+	return NULL;
+}
+
+const char *jobs__slot_name(const struct jobs *js, uint32_t slot)
+{
+	if (slot == CT_SLOT_IDLE)
+		return "idle";
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->slot == slot)
+			return js->v[i]->name;
+	return "?";
+}
+
+static int add_hier(struct jobs *js, uint32_t hier)
+{
+	for (uint32_t i = 0; i < js->nhier; i++)
+		if (js->hier[i] == hier)
+			return 0;
+	if (js->tr) {
+		ct_err("cgroup hierarchy %u was not followed at start; cannot add it now", hier);
+		return -EINVAL;
+	}
+	if (js->nhier == CT_MAX_HIER) {
+		ct_err("jobs span more than %d cgroup hierarchies", CT_MAX_HIER);
+		return -E2BIG;
+	}
+	js->hier[js->nhier++] = hier;
+	return 0;
+}
+
+static int alloc_slot(struct jobs *js, uint32_t *slot)
+{
+	for (uint32_t s = CT_SLOT_FIRST_JOB; s < js->max_jobs; s++) {
+		if (!js->slot_used[s]) {
+			js->slot_used[s] = true;
+			*slot = s;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Give @j a slot, tell the tracer, and take its baseline. */
+static int job_register(struct jobs *js, struct ct_job *j)
+{
+	int err = 0;
+
+	if (j->kind == CT_JOB_OTHER || j->kind == CT_JOB_KERNEL) {
+		j->slot = j->kind == CT_JOB_OTHER ? CT_SLOT_OTHER : CT_SLOT_KERNEL;
+	} else {
+		if (alloc_slot(js, &j->slot)) {
+			ct_err("job %s: all %u job slots are in use (raise --max-jobs)", j->name,
+			       js->max_jobs - CT_SLOT_FIRST_JOB);
+			return -ENOSPC;
+		}
+		err = tracer__set_cgroup(js->tr, j->cg.hier, j->cg.id, j->slot);
+		if (err) {
+			ct_err("job %s: cannot register cgroup %s: %s", j->name, j->cg.path,
+			       strerror(-err));
+			js->slot_used[j->slot] = false;
+			return err;
+		}
+		tracer__invalidate(js->tr);
+	}
+	job__read(js, j, &j->base, j->kbase, j->kbase_ok);
+	return 0;
+}
+
+static int job_new(struct jobs *js, const char *name, enum ct_job_kind kind, struct ct_job **out)
+{
+	struct ct_job *j = calloc(1, sizeof(*j)), **v;
+
+	if (!j || totals__init(&j->base, js->max_jobs) || totals__init(&j->cur, js->max_jobs))
+		goto nomem;
+	v = realloc(js->v, (size_t)(js->n + 1) * sizeof(*v));
+	if (!v)
+		goto nomem;
+	js->v = v;
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->kind = kind;
+	js->v[js->n++] = j;
+	*out = j;
+	return 0;
+nomem:
+	if (j)
+		job_free(j);
+	return -ENOMEM;
+}
+
+int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum ct_job_kind kind,
+		     struct ct_job **out)
+{
+	struct ct_cgroup cg;
+	struct ct_job *j;
+	char why[512];
+	int err;
+
+	err = cgroup__resolve(path, &cg, why, sizeof(why));
+	if (err) {
+		ct_err("job %s: cgroup %s: %s", name, path, why);
+		return err;
+	}
+	err = add_hier(js, cg.hier);
+	if (err)
+		return err;
+	err = job_new(js, name, kind, &j);
+	if (err)
+		return err;
+	j->cg = cg;
+	if (js->tr && (err = job_register(js, j))) {
+		js->n--;
+		job_free(j);
+		return err;
+	}
+	if (out)
+		*out = j;
+	return 0;
+}
+
+static bool name_reserved(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
+int jobs__add_spec(struct jobs *js, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char name[CT_NAME_MAX];
+	size_t n;
+
+	if (!eq || eq == spec || !eq[1]) {
+		ct_err("--job '%s': expected NAME=CGROUP_PATH", spec);
+		return -EINVAL;
+	}
+	n = (size_t)(eq - spec);
+	if (n >= sizeof(name)) {
+		ct_err("--job '%s': job name longer than %d characters", spec, CT_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	if (!ct_name_valid(name)) {
+		ct_err("--job '%s': job name '%s' may only hold letters, digits and _ . @ + -",
+		       spec, name);
+		return -EINVAL;
+	}
+	if (name_reserved(name)) {
+		ct_err("--job '%s': job name '%s' is reserved", spec, name);
+		return -EINVAL;
+	}
+	if (jobs__find(js, name)) {
+		ct_err("--job '%s': job name '%s' is already used", spec, name);
+		return -EEXIST;
+	}
+	return jobs__add_cgroup(js, name, eq + 1, CT_JOB_CGROUP, NULL);
+}
+
+int jobs__add_parent(struct jobs *js, const char *path)
+{
+	struct ct_cgroup *cg = &js->parents[js->nparents];
+	char why[512];
+	int err;
+
+	if (js->nparents == (int)(sizeof(js->parents) / sizeof(js->parents[0]))) {
+		ct_err("--jobs-under %s: at most %d parents", path, js->nparents);
+		return -E2BIG;
+	}
+	err = cgroup__resolve(path, cg, why, sizeof(why));
+	if (err) {
+		ct_err("--jobs-under %s: %s", path, why);
+		return err;
+	}
+	err = add_hier(js, cg->hier);
+	if (!err)
+		js->nparents++;
+	return err;
+}
+
+int jobs__attach(struct jobs *js, struct tracer *tr)
+{
+	struct ct_job *j;
+	int err;
+
+	js->tr = tr;
+	for (int i = 0; i < js->n; i++) {
+		err = job_register(js, js->v[i]);
+		if (err)
+			return err;
+	}
+	err = job_new(js, "other", CT_JOB_OTHER, &j);
+	err = err ?: job_register(js, j);
+	err = err ?: job_new(js, "kernel", CT_JOB_KERNEL, &j);
+	err = err ?: job_register(js, j);
+	return err ?: jobs__rescan(js);
+}
+
+static struct ct_job *find_path(struct jobs *js, const char *path)
+{
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->kind >= CT_JOB_CGROUP && !strcmp(js->v[i]->cg.path, path))
+			return js->v[i];
+	return NULL;
+}
+
+/* A unique, valid job name for child directory @dir. */
+static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
+{
+	char base[CT_NAME_MAX];
+
+	ct_name_sanitize(dir, base, sizeof(base));
+	snprintf(name, len, "%s", base);
+	for (unsigned short k = 2; (jobs__find(js, name) || name_reserved(name)) && k; k++)
+		snprintf(name, len, "%.*s~%hu", CT_NAME_MAX - 8, base, k);
+}
+
+static void scan_parent(struct jobs *js, const struct ct_cgroup *p)
+{
+	char path[4400], name[CT_NAME_MAX];
+	struct dirent *de;
+	DIR *d = opendir(p->path);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", p->path, de->d_name);
+		if (find_path(js, path))
+			continue;
+		child_name(js, de->d_name, name, sizeof(name));
+		/* A child removed between readdir and here is simply not added. */
+		if (jobs__add_cgroup(js, name, path, CT_JOB_CHILD, NULL) == -ENOSPC)
+			break;
+	}
+	closedir(d);
+}
+
+int jobs__rescan(struct jobs *js)
+{
+	struct stat st;
+
+	for (int i = 0; i < js->nparents; i++)
+		scan_parent(js, &js->parents[i]);
+	for (int i = 0; i < js->n; i++) {
+		struct ct_job *j = js->v[i];
+
+		if (j->kind < CT_JOB_CGROUP || j->gone || !stat(j->cg.path, &st))
+			continue;
+		j->gone = true;
+		tracer__set_cgroup(js->tr, j->cg.hier, j->cg.id, 0);
+		tracer__invalidate(js->tr);
+	}
+	return 0;
+}
+
+void jobs__retire_gone(struct jobs *js)
+{
+	int k = 0;
+
+	for (int i = 0; i < js->n; i++) {
+		struct ct_job *j = js->v[i];
+
+		if (j->gone) {
+			js->slot_used[j->slot] = false;
+			job_free(j);
+		} else {
+			js->v[k++] = j;
+		}
+	}
+	js->n = k;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The table of jobs being recorded: names, cgroups, job slots, and their window baselines. */
+#ifndef CONTRACE_JOBS_H
+#define CONTRACE_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cgroup.h"
+#include "tracer.h"
+#include "util.h"
+
+enum ct_job_kind { CT_JOB_OTHER, CT_JOB_KERNEL, CT_JOB_CGROUP, CT_JOB_CHILD, CT_JOB_CMD };
+
+#define CT_KFILES 4	/* cgroupfs cross-check files per job: see window.c */
+
+struct ct_job {
+	char name[CT_NAME_MAX];
+	enum ct_job_kind kind;
+	uint32_t slot;
+	struct ct_cgroup cg;	/* cgroup kinds only */
+	bool gone;		/* cgroup removed: reported in one more window, then retired */
+	struct ct_totals base;	/* cumulative counters at the last written window */
+	struct ct_totals cur;	/* read for the window being written */
+	struct ct_kv kbase[CT_KFILES], kcur[CT_KFILES];
+	bool kbase_ok[CT_KFILES], kcur_ok[CT_KFILES];
+};
+
+struct jobs {
+	struct ct_job **v;
+	int n;
+	struct ct_cgroup parents[8];	/* --jobs-under: every child cgroup is a job */
+	int nparents;
+	uint32_t hier[CT_MAX_HIER], nhier;
+	uint32_t max_jobs;
+	bool *slot_used;
+	struct tracer *tr;	/* set by jobs__attach */
+};
+
+int jobs__init(struct jobs *js, uint32_t max_jobs);
+void jobs__free(struct jobs *js);
+
+/* Parse and add "NAME=PATH" (--job); messages name the option. Before jobs__attach. */
+int jobs__add_spec(struct jobs *js, const char *spec);
+int jobs__add_parent(struct jobs *js, const char *path);
+/* Add a job for an existing cgroup directory (used for --job, children and commands). */
+int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum ct_job_kind kind,
+		     struct ct_job **out);
+
+/* Register every job with the tracer, add `other` and `kernel`, take baselines. */
+int jobs__attach(struct jobs *js, struct tracer *tr);
+/* Pick up new children of --jobs-under parents and mark removed ones gone. */
+int jobs__rescan(struct jobs *js);
+/* After a window: retire gone jobs, freeing their slots. */
+void jobs__retire_gone(struct jobs *js);
+
+/* cgroupfs cross-check files, read in each cgroup job's directory where they exist. */
+extern const char *const ct_kfile_names[CT_KFILES];
+/* Read a cgroupfs counter file (@psi: pressure format); false when absent or unreadable. */
+bool ct_read_kv(const char *path, bool psi, struct ct_kv *kv);
+/* Read @j's cumulative counters now: tracer totals and cgroupfs cross-checks. */
+void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
+	       bool *ok);
+
+struct ct_job *jobs__find(struct jobs *js, const char *name);
+/* Name of the job (or "idle") holding @slot, "?" if none. */
+const char *jobs__slot_name(const struct jobs *js, uint32_t slot);
+
+#endif /* CONTRACE_JOBS_H */

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* contrace record: attach, write one window of per-job contention every interval. */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "commands.h"
+#include "table.h"
+#include "window.h"
+
+#define BTF_DEFAULT "/sys/kernel/btf/vmlinux"
+#define NSEC 1000000000ULL
+
+struct record_opts {
+	const char *specs[64];
+	int nspecs;
+	const char *parents[8];
+	int nparents;
+	const char *name;
+	double interval;
+	double duration;
+	const char *out;
+	long max_jobs;
+	const char *btf;
+	bool quiet, verbose;
+	char **cmd;
+};
+
+static volatile sig_atomic_t exiting, forward_sig;
+
+static const char doc[] =
+	"Record per-job CPU contention and off-CPU reasons, one window every interval.\n"
+	"\n"
+	"USAGE: contrace record [OPTION...] [-- CMD [ARG...]]\n"
+	"\n"
+	"Each window is appended to OUT/windows.jsonl as one JSON object (docs/windows.md). On a\n"
+	"terminal a per-job table is shown too. Ctrl-C or SIGTERM writes the last, partial window\n"
+	"and detaches. Tasks in no job are charged to 'other', kernel threads to 'kernel'.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --job B=/sys/fs/cgroup/cpu/jobB\n"
+	"  sudo contrace record --jobs-under /sys/fs/cgroup/unified/jenkins -i 5 -o /var/tmp/exp\n"
+	"  sudo contrace record -o exp -- make -j8 test   # CMD runs as the sudo user, in its own cgroup\n"
+	"  sudo contrace record -d 60 -q --job api=/sys/fs/cgroup/unified/system.slice/api.service\n"
+	"\n"
+	"EXIT STATUS: 0 when done; 1 on a run-time failure; 2 on a bad command line; with a CMD,\n"
+	"the CMD's own status (128+N when killed by signal N).\n"
+	"\n"
+	"OPTIONS:";
+
+enum { OPT_MAX_JOBS = 1000, OPT_BTF };
+
+static const struct argp_option options[] = {
+	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
+	  "and all its descendants, present and future. Repeatable." },
+	{ "jobs-under", 'J', "CGROUP", 0, "Every child cgroup of CGROUP is a job named after its "
+	  "directory, including children created while recording. Repeatable." },
+	{ "name", 'n', "NAME", 0, "Job name of CMD (default: CMD's base name)" },
+	{ "interval", 'i', "SECONDS", 0, "Window length (default 10; 0.1 to 3600)" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C, or until CMD "
+	  "exits)" },
+	{ "out", 'o', "DIR", 0, "Append windows to DIR/windows.jsonl (default: .)" },
+	{ "max-jobs", OPT_MAX_JOBS, "N", 0, "Job slots in the kernel maps (default 64)" },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default " BTF_DEFAULT ")" },
+	{ "quiet", 'q', NULL, 0, "No live table, even on a terminal" },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output" },
+	{},
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct record_opts *o = st->input;
+	long l;
+
+	switch (key) {
+	case 'j':
+		if (o->nspecs == (int)(sizeof(o->specs) / sizeof(o->specs[0])))
+			argp_error(st, "too many --job options");
+		o->specs[o->nspecs++] = arg;
+		break;
+	case 'J':
+		if (o->nparents == (int)(sizeof(o->parents) / sizeof(o->parents[0])))
+			argp_error(st, "too many --jobs-under options");
+		o->parents[o->nparents++] = arg;
+		break;
+	case 'n':
+		if (!ct_name_valid(arg))
+			argp_error(st, "--name '%s': may only hold letters, digits and _ . @ + -", arg);
+		o->name = arg;
+		break;
+	case 'i':
+		if (ct_parse_double("--interval", arg, 0.1, 3600, &o->interval))
+			exit(2);
+		break;
+	case 'd':
+		if (ct_parse_double("--duration", arg, 0.1, 1e7, &o->duration))
+			exit(2);
+		break;
+	case 'o':
+		o->out = arg;
+		break;
+	case OPT_MAX_JOBS:
+		if (ct_parse_long("--max-jobs", arg, CT_SLOT_FIRST_JOB + 1, 1024, &l))
+			exit(2);
+		o->max_jobs = l;
+		break;
+	case OPT_BTF:
+		o->btf = arg;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* The first non-option starts CMD: everything after it belongs to CMD. */
+		o->cmd = &st->argv[st->next - 1];
+		st->next = st->argc;
+		break;
+	case ARGP_KEY_END:
+		if (o->cmd && o->duration > 0)
+			argp_error(st, "--duration cannot be combined with a command: recording ends "
+				   "when the command exits");
+		if (o->name && !o->cmd)
+			argp_error(st, "--name names a command's job; no command was given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	exiting++;
+	/* Ctrl-C reaches CMD from the terminal already; pass on only what was sent to us. */
+	if (si->si_code == SI_USER || si->si_code == SI_QUEUE)
+		forward_sig = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;	/* only to interrupt the sleep */
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa = (struct sigaction){ .sa_handler = on_child };
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Drop root for CMD: to SUDO_UID/SUDO_GID when run through sudo. */
+static int drop_privileges(void)
+{
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	struct passwd *pw;
+	long uid, gid;
+
+	if (getuid() != 0 || !su)
+		return 0;
+	if (ct_parse_long("SUDO_UID", su, 0, 0x7fffffff, &uid) ||
+	    ct_parse_long("SUDO_GID", sg ? sg : su, 0, 0x7fffffff, &gid))
+		return -EINVAL;
+	pw = getpwuid((uid_t)uid);
+	if ((pw ? initgroups(pw->pw_name, (gid_t)gid) : setgroups(0, NULL)) ||
+	    setgid((gid_t)gid) || setuid((uid_t)uid))
+		return -errno;
+	return 0;
+}
+
+struct child {
+	pid_t pid;
+	int go_fd, err_fd;
+	int status;
+	bool running;
+};
+
+/* Fork CMD, held until child__release so it starts inside its cgroup, fully traced. */
+static int child__spawn(struct child *c, char **argv)
+{
+	int go[2], er[2], e;
+	char byte;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		close(go[1]);
+		close(er[0]);
+		if (read(go[0], &byte, 1) != 1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		e = drop_privileges();
+		if (!e) {
+			execvp(argv[0], argv);
+			e = -errno;
+		}
+		if (write(er[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(er[1]);
+	c->go_fd = go[1];
+	c->err_fd = er[0];
+	c->running = true;
+	return 0;
+}
+
+static int child__release(struct child *c, const char *cmd)
+{
+	int e = 0;
+	ssize_t n;
+
+	n = write(c->go_fd, "g", 1);
+	close(c->go_fd);
+	if (n == 1) {
+		do
+			n = read(c->err_fd, &e, sizeof(e));
+		while (n < 0 && errno == EINTR);
+	}
+	close(c->err_fd);
+	if (n != sizeof(e))
+		return 0;	/* exec succeeded: the pipe closed on exec */
+	ct_err("cannot run '%s': %s", cmd, strerror(-e));
+	waitpid(c->pid, NULL, 0);
+	c->running = false;
+	return e;
+}
+
+static int child__status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+struct recorder {
+	struct record_opts o;
+	struct jobs jobs;
+	struct tracer *tr;
+	struct window w;
+	struct child child;
+	char session[128];
+	char out_path[4200];
+	char cmd_cgroup[4200];
+	int out_fd;
+	bool table;
+};
+
+/* Append one line (a whole JSON object); on failure remove any part of it that was written. */
+static int append_line(struct recorder *r, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	struct stat st;
+	size_t len;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	s[len] = '\n';	/* json_dumps's NUL becomes the newline; length + 1 written below */
+	if (fstat(r->out_fd, &st))
+		st.st_size = -1;
+	err = ct_write_all(r->out_fd, s, len + 1);
+	if (!err && fdatasync(r->out_fd) && errno != EINVAL)
+		err = -errno;
+	if (err && st.st_size >= 0 && ftruncate(r->out_fd, st.st_size))
+		ct_err("cannot remove a partial line from %s: %s", r->out_path, strerror(errno));
+	free(s);
+	return err;
+}
+
+static int emit_window(struct recorder *r, bool final)
+{
+	json_t *o;
+	int err;
+
+	jobs__rescan(&r->jobs);
+	r->w.final = final;
+	window__read(&r->w, &r->jobs);
+	o = window__json(&r->w, &r->jobs, r->session, tracer__drops(r->tr));
+	err = append_line(r, o);
+	if (err) {
+		/* Keep the baselines: the next window covers this one's time too. */
+		ct_err("cannot write window %llu to %s: %s; its counts go into the next window",
+		       (unsigned long long)r->w.seq, r->out_path, strerror(-err));
+	} else {
+		if (r->table)
+			table__print(stdout, o);
+		window__commit(&r->w, &r->jobs);
+		jobs__retire_gone(&r->jobs);
+	}
+	json_decref(o);
+	return err;
+}
+
+/* Open OUT/windows.jsonl for appending; a torn last line from a crash is closed off. */
+static int open_out(struct recorder *r)
+{
+	struct stat st;
+	char last;
+
+	if (mkdir(r->o.out, 0755) && errno != EEXIST) {
+		ct_err("cannot create output directory %s: %s", r->o.out, strerror(errno));
+		return -errno;
+	}
+	snprintf(r->out_path, sizeof(r->out_path), "%s/windows.jsonl", r->o.out);
+	r->out_fd = open(r->out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (r->out_fd < 0) {
+		ct_err("cannot open %s for writing: %s", r->out_path, strerror(errno));
+		return -errno;
+	}
+	if (!fstat(r->out_fd, &st) && st.st_size > 0) {
+		int fd = open(r->out_path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+		    ct_write_all(r->out_fd, "\n", 1))
+			ct_err("cannot write to %s: %s", r->out_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+/* Checks that need no BPF: done before anything is loaded or written. */
+static int preflight(struct recorder *r)
+{
+	const char *btf = r->o.btf ? r->o.btf : BTF_DEFAULT;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		ct_err("record must run as root: it loads BPF programs and reads every cgroup "
+		       "(try: sudo contrace record ...)");
+		return 1;
+	}
+	if (access(btf, R_OK)) {
+		ct_err("cannot read kernel BTF %s: %s; contrace needs a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y (Linux 5.15 or later), or --btf FILE",
+		       btf, strerror(errno));
+		return 1;
+	}
+	if (!stat(r->o.out, &st) && (!S_ISDIR(st.st_mode) || access(r->o.out, W_OK))) {
+		ct_err("--out %s: %s", r->o.out,
+		       S_ISDIR(st.st_mode) ? "directory is not writable" : "not a directory");
+		return 2;
+	}
+	return 0;
+}
+
+static int setup_jobs(struct recorder *r)
+{
+	char root[4096], base[CT_NAME_MAX], *arg0;
+	struct ct_job *j;
+	int err;
+
+	for (int i = 0; i < r->o.nspecs; i++)
+		if (jobs__add_spec(&r->jobs, r->o.specs[i]))
+			return 2;
+	for (int i = 0; i < r->o.nparents; i++)
+		if (jobs__add_parent(&r->jobs, r->o.parents[i]))
+			return 2;
+	if (!r->o.cmd)
+		return 0;
+	arg0 = strdup(r->o.cmd[0]);
+	ct_name_sanitize(basename(arg0), base, sizeof(base));
+	free(arg0);
+	if (!r->o.name)
+		r->o.name = base;
+	if (jobs__find(&r->jobs, r->o.name) || !strcmp(r->o.name, "other") ||
+	    !strcmp(r->o.name, "kernel") || !strcmp(r->o.name, "idle")) {
+		ct_err("the command's job name '%s' is already used; choose another with --name",
+		       r->o.name);
+		return 2;
+	}
+	if (cgroup__default_root(root, sizeof(root))) {
+		ct_err("no cgroup filesystem found under /sys/fs/cgroup to run the command in");
+		return 1;
+	}
+	snprintf(r->cmd_cgroup, sizeof(r->cmd_cgroup), "%s/contrace-%d", root, (int)getpid());
+	if (mkdir(r->cmd_cgroup, 0755)) {
+		ct_err("cannot create cgroup %s: %s", r->cmd_cgroup, strerror(errno));
+		r->cmd_cgroup[0] = '\0';
+		return 1;
+	}
+	err = jobs__add_cgroup(&r->jobs, r->o.name, r->cmd_cgroup, CT_JOB_CMD, &j);
+	return err ? 1 : 0;
+}
+
+static void print_start(struct recorder *r)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->jobs.n; i++)
+		n += r->jobs.v[i]->kind >= CT_JOB_CGROUP;
+	fprintf(stderr, "contrace: recording %d job%s", n, n == 1 ? "" : "s");
+	if (r->jobs.nparents)
+		fprintf(stderr, " (and new children of %d parent%s)", r->jobs.nparents,
+			r->jobs.nparents == 1 ? "" : "s");
+	fprintf(stderr, " every %gs into %s; Ctrl-C to stop\n", r->o.interval, r->out_path);
+}
+
+static void sleep_until(uint64_t mono)
+{
+	struct timespec ts = { .tv_sec = (time_t)(mono / NSEC), .tv_nsec = (long)(mono % NSEC) };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static bool child_done(struct recorder *r)
+{
+	int status;
+
+	if (!r->child.running)
+		return false;
+	if (forward_sig) {
+		kill(r->child.pid, forward_sig);
+		forward_sig = 0;
+	}
+	if (waitpid(r->child.pid, &status, WNOHANG) != r->child.pid)
+		return false;
+	r->child.running = false;
+	r->child.status = child__status(status);
+	return true;
+}
+
+static void run_loop(struct recorder *r)
+{
+	uint64_t ivl = (uint64_t)(r->o.interval * 1e9), start = ct_mono_ns();
+	uint64_t next = start + ivl, tick = start + NSEC, now, wake;
+	uint64_t end = r->o.duration > 0 ? start + (uint64_t)(r->o.duration * 1e9) : UINT64_MAX;
+
+	for (;;) {
+		if (child_done(r))
+			return;
+		/* With a command, a first signal waits for it; a second stops at once. */
+		if (exiting && (!r->child.running || exiting > 1))
+			return;
+		now = ct_mono_ns();
+		if (now >= end)
+			return;
+		if (now >= next) {
+			emit_window(r, false);
+			while (next <= now)
+				next += ivl;
+			continue;
+		}
+		if (now >= tick) {
+			jobs__rescan(&r->jobs);
+			while (tick <= now)
+				tick += NSEC;
+		}
+		wake = next < tick ? next : tick;
+		sleep_until(wake < end ? wake : end);
+	}
+}
+
+static void finish_child(struct recorder *r)
+{
+	if (r->child.running) {
+		ct_err("leaving '%s' (pid %d) running; its cgroup %s stays", r->o.cmd[0],
+		       (int)r->child.pid, r->cmd_cgroup);
+		r->cmd_cgroup[0] = '\0';
+	}
+	if (r->cmd_cgroup[0] && cgroup__remove(r->cmd_cgroup, 2000))
+		ct_err("cannot remove cgroup %s: %s (processes CMD left behind still run there)",
+		       r->cmd_cgroup, strerror(errno));
+}
+
+static int record(struct recorder *r)
+{
+	struct tracer_opts to = { .max_jobs = (uint32_t)r->o.max_jobs, .btf_path = r->o.btf,
+				  .verbose = r->o.verbose };
+	int err;
+
+	err = setup_jobs(r);
+	if (err)
+		return err;
+	to.nhier = r->jobs.nhier;
+	memcpy(to.hier, r->jobs.hier, sizeof(to.hier));
+	if (tracer__open(&r->tr, &to))
+		return 1;
+	if (jobs__attach(&r->jobs, r->tr) || open_out(r))
+		return 1;
+	window__start(&r->w);
+	snprintf(r->session, sizeof(r->session), "%d-%llu", (int)getpid(),
+		 (unsigned long long)(r->w.start_real / NSEC));
+	json_t *s = window__session_json(r->session, &r->jobs, r->o.interval, r->w.start_real);
+
+	err = append_line(r, s);
+	json_decref(s);
+	if (err) {
+		ct_err("cannot write to %s: %s", r->out_path, strerror(-err));
+		return 1;
+	}
+	if (r->o.cmd && (child__spawn(&r->child, r->o.cmd) ||
+			 cgroup__attach(r->cmd_cgroup, r->child.pid))) {
+		ct_err("cannot start '%s' in cgroup %s: %s", r->o.cmd[0], r->cmd_cgroup,
+		       strerror(errno));
+		return 1;
+	}
+	print_start(r);
+	if (r->o.cmd && child__release(&r->child, r->o.cmd[0]))
+		r->child.status = 127;
+	run_loop(r);
+	emit_window(r, true);
+	return r->o.cmd ? r->child.status : 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, "[-- CMD [ARG...]]", doc };
+	struct recorder r = { .o = { .interval = 10, .out = ".", .max_jobs = CT_MAX_JOBS_DEFAULT },
+			      .out_fd = -1 };
+	int ret;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &r.o))
+		return 2;
+	ret = preflight(&r);
+	if (ret)
+		return ret;
+	if (jobs__init(&r.jobs, (uint32_t)r.o.max_jobs))
+		return 1;
+	r.table = !r.o.quiet && isatty(STDOUT_FILENO);
+	set_signals();
+	ret = record(&r);
+	if (r.child.pid > 0 && r.child.running && !exiting) {
+		kill(r.child.pid, SIGTERM);
+		waitpid(r.child.pid, NULL, 0);
+		r.child.running = false;
+	}
+	tracer__close(r.tr);
+	finish_child(&r);
+	if (r.out_fd >= 0)
+		close(r.out_fd);
+	jobs__free(&r.jobs);
+	return ret;
+}

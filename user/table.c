@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+#include "contrace.h"
+#include "table.h"
+#include "util.h"
+#include "window.h"
+
+static const char *const off_heads[CT_OFF_NR] = { "DISK", "D", "SOCK", "POLL", "LOCK",
+						  "SLEEP", "CHILD", "PIPE", "OTHER" };
+
+static uint64_t u64_at(const json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	o = json_object_get(o, path);
+	return json_is_integer(o) ? (uint64_t)json_integer_value(o) : 0;
+}
+
+static void dur_col(FILE *out, uint64_t ns)
+{
+	char b[16] = "-";
+
+	if (ns)
+		ct_fmt_dur(ns, b, sizeof(b));
+	fprintf(out, " %7s", b);
+}
+
+static void culprit_col(FILE *out, const json_t *job)
+{
+	const json_t *c = json_array_get(json_object_get(job, "culprits"), 0);
+	uint64_t total = u64_at(job, "runq.ns"), d = u64_at(c, "runq_ns");
+
+	if (!c || !total || !d) {
+		fprintf(out, "  -\n");
+		return;
+	}
+	fprintf(out, "  %s %.0f%%\n", json_string_value(json_object_get(c, "job")),
+		100.0 * (double)d / (double)total);
+}
+
+void table__print(FILE *out, const json_t *w)
+{
+	double dur = json_real_value(json_object_get(w, "dur_s"));
+	const char *end = json_string_value(json_object_get(w, "end"));
+	size_t i;
+	json_t *job;
+
+	if (dur <= 0)
+		dur = 1;
+	fprintf(out, "\n%.8s UTC  window %lld  %.1fs\n", end ? end + 11 : "",
+		(long long)json_integer_value(json_object_get(w, "seq")), dur);
+	fprintf(out, "%-16s %7s %7s %7s %7s %7s", "JOB", "CPU%", "RUNQ", "RQ p99", "VCSW/s",
+		"IVCSW/s");
+	for (int r = 0; r < CT_OFF_NR; r++)
+		fprintf(out, " %7s", off_heads[r]);
+	fprintf(out, "  TOP CULPRIT\n");
+	json_array_foreach(json_object_get(w, "jobs"), i, job) {
+		char name[20];
+
+		snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(job, "name")));
+		fprintf(out, "%-16s %6.1f%%", name,
+			100.0 * (double)u64_at(job, "cpu.oncpu_ns") / (dur * 1e9));
+		dur_col(out, u64_at(job, "runq.ns"));
+		dur_col(out, u64_at(job, "runq.p99_ns"));
+		fprintf(out, " %7.0f %7.0f", (double)u64_at(job, "cpu.nvcsw") / dur,
+			(double)u64_at(job, "cpu.nivcsw") / dur);
+		for (int r = 0; r < CT_OFF_NR; r++) {
+			char key[48];
+
+			snprintf(key, sizeof(key), "offcpu.%s.ns", ct_off_names[r]);
+			dur_col(out, u64_at(job, key));
+		}
+		culprit_col(out, job);
+	}
+	fflush(out);
+}

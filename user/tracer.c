@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "contrace.skel.h"
+#include "tracer.h"
+#include "util.h"
+
+struct tracer {
+	struct contrace *skel;
+	uint32_t ncpu, max_jobs;
+	struct ct_job_stats *stats;	/* mmapped [cpu][slot] */
+	uint64_t (*hists)[CT_HIST_NBUCKETS];	/* mmapped [cpu][slot][kind] */
+	struct ct_pair_stats *pairs;	/* mmapped [cpu][victim][culprit] */
+	size_t stats_len, hists_len, pairs_len;
+};
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static size_t map_len(const struct bpf_map *m)
+{
+	size_t len = (size_t)bpf_map__value_size(m) * bpf_map__max_entries(m);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + page - 1) / page * page;
+}
+
+static void *map_mmap(const struct bpf_map *m, size_t *len)
+{
+	void *p;
+
+	*len = map_len(m);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int size_maps(struct tracer *t)
+{
+	struct contrace *s = t->skel;
+	uint32_t cells = t->ncpu * t->max_jobs;
+	int err;
+
+	err = bpf_map__set_max_entries(s->maps.ct_rings, t->ncpu);
+	err = err ?: bpf_map__set_max_entries(s->maps.ct_stats, cells);
+	err = err ?: bpf_map__set_max_entries(s->maps.ct_hists, cells * CT_HIST_NR);
+	err = err ?: bpf_map__set_max_entries(s->maps.ct_pairs, cells * t->max_jobs);
+	return err;
+}
+
+/* Does sched_switch pass prev_state (Linux 5.18+)? Its BTF prototype then has 5 arguments. */
+static bool switch_has_state_arg(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool yes = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type);	/* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);	/* function prototype */
+	if (t && btf_is_func_proto(t))
+		yes = btf_vlen(t) == 5;
+	btf__free(btf);
+	return yes;
+}
+
+static int load(struct tracer *t, const struct tracer_opts *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	struct contrace *s;
+	int err;
+
+	s = t->skel = contrace__open_opts(&oo);
+	if (!s) {
+		err = -errno;
+		ct_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	s->rodata->targ_max_jobs = t->max_jobs;
+	s->rodata->targ_switch_state_arg = switch_has_state_arg(o->btf_path);
+	s->rodata->targ_nhier = o->nhier;
+	memcpy((void *)s->rodata->targ_hier, o->hier, sizeof(o->hier));
+	err = size_maps(t);
+	if (!err)
+		err = contrace__load(s);
+	if (err) {
+		ct_err("cannot load the BPF programs: %s (run with -v for the verifier's log)",
+		       strerror(-err));
+		return err;
+	}
+	err = contrace__attach(s);
+	if (err)
+		ct_err("cannot attach to the scheduler tracepoints: %s", strerror(-err));
+	return err;
+}
+
+int tracer__open(struct tracer **out, const struct tracer_opts *o)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	int ncpu = libbpf_num_possible_cpus(), err;
+
+	if (!t)
+		return -ENOMEM;
+	if (ncpu <= 0) {
+		free(t);
+		return ncpu ? ncpu : -EINVAL;
+	}
+	verbose = o->verbose;
+	libbpf_set_print(print_libbpf);
+	t->ncpu = (uint32_t)ncpu;
+	t->max_jobs = o->max_jobs;
+	err = load(t, o);
+	if (!err) {
+		t->stats = map_mmap(t->skel->maps.ct_stats, &t->stats_len);
+		t->hists = map_mmap(t->skel->maps.ct_hists, &t->hists_len);
+		t->pairs = map_mmap(t->skel->maps.ct_pairs, &t->pairs_len);
+		if (!t->stats || !t->hists || !t->pairs) {
+			err = -errno;
+			ct_err("cannot map the BPF counters: %s", strerror(-err));
+		}
+	}
+	if (err) {
+		tracer__close(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+void tracer__close(struct tracer *t)
+{
+	if (!t)
+		return;
+	if (t->stats)
+		munmap(t->stats, t->stats_len);
+	if (t->hists)
+		munmap(t->hists, t->hists_len);
+	if (t->pairs)
+		munmap(t->pairs, t->pairs_len);
+	contrace__destroy(t->skel);
+	free(t);
+}
+
+uint32_t tracer__max_jobs(const struct tracer *t)
+{
+	return t->max_jobs;
+}
+
+int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot)
+{
+	struct ct_cgkey key = { .cgid = cgid, .hier = hier };
+	int fd = bpf_map__fd(t->skel->maps.ct_cgroups), err;
+
+	if (slot)
+		err = bpf_map_update_elem(fd, &key, &slot, BPF_ANY);
+	else
+		err = bpf_map_delete_elem(fd, &key);
+	return err ? -errno : 0;
+}
+
+void tracer__invalidate(struct tracer *t)
+{
+	__atomic_add_fetch(&t->skel->bss->ct_job_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+int totals__init(struct ct_totals *tot, uint32_t max_jobs)
+{
+	memset(tot, 0, sizeof(*tot));
+	tot->row = calloc(max_jobs, sizeof(*tot->row));
+	return tot->row ? 0 : -ENOMEM;
+}
+
+void totals__free(struct ct_totals *tot)
+{
+	free(tot->row);
+	tot->row = NULL;
+}
+
+static void add_u64s(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+#define N_U64(x) (sizeof(x) / sizeof(uint64_t))
+
+void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot)
+{
+	struct ct_pair_stats *row = tot->row;
+	uint64_t max = 0;
+
+	memset(tot, 0, offsetof(struct ct_totals, row));
+	memset(row, 0, t->max_jobs * sizeof(*row));
+	for (uint32_t cpu = 0; cpu < t->ncpu; cpu++) {
+		uint32_t cell = cpu * t->max_jobs + slot;
+		struct ct_job_stats *s = &t->stats[cell];
+		uint64_t m = __atomic_exchange_n(&s->runq_max_ns, 0, __ATOMIC_RELAXED);
+
+		if (m > max)
+			max = m;
+		add_u64s((uint64_t *)&tot->s, (const uint64_t *)s, N_U64(*s));
+		add_u64s(&tot->hist[0][0], t->hists[cell * CT_HIST_NR],
+			 CT_HIST_NR * CT_HIST_NBUCKETS);
+		add_u64s((uint64_t *)row, (const uint64_t *)&t->pairs[(size_t)cell * t->max_jobs],
+			 t->max_jobs * N_U64(*row));
+	}
+	tot->s.runq_max_ns = max;
+}
+
+uint64_t tracer__drops(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->ct_drops, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side as user space sees it: load, attach, register cgroups, read counters. */
+#ifndef CONTRACE_TRACER_H
+#define CONTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "contrace.h"
+#include "hist.h"
+
+struct tracer;
+
+struct tracer_opts {
+	uint32_t max_jobs;
+	uint32_t nhier;
+	uint32_t hier[CT_MAX_HIER];
+	const char *btf_path;	/* NULL: the running kernel's */
+	bool verbose;
+};
+
+/* Cumulative totals of one job slot, summed over CPUs. */
+struct ct_totals {
+	struct ct_job_stats s;
+	uint64_t hist[CT_HIST_NR][CT_HIST_NBUCKETS];
+	struct ct_pair_stats *row;	/* [max_jobs]: this slot as victim, by culprit slot */
+};
+
+int tracer__open(struct tracer **out, const struct tracer_opts *o);
+void tracer__close(struct tracer *t);
+uint32_t tracer__max_jobs(const struct tracer *t);
+
+/* Charge tasks of cgroup (@hier, @cgid) and its descendants to @slot; 0 removes it. */
+int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot);
+/* Make every cached task->job resolution stale (after cgroup changes). */
+void tracer__invalidate(struct tracer *t);
+
+int totals__init(struct ct_totals *tot, uint32_t max_jobs);
+void totals__free(struct ct_totals *tot);
+/*
+ * Read @slot's cumulative counters into @tot. runq_max_ns is the maximum since the previous
+ * read of that slot (the kernel-side maximum is swapped to 0).
+ */
+void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot);
+/* Events lost because task storage could not be allocated. */
+uint64_t tracer__drops(const struct tracer *t);
+
+#endif /* CONTRACE_TRACER_H */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "util.h"
+
+void ct_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("contrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int ct_parse_double(const char *opt, const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v)) {
+		ct_err("%s '%s': not a number", opt, arg);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		ct_err("%s '%s': must be between %g and %g", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int ct_parse_long(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno == ERANGE || end == arg || *end) {
+		ct_err("%s '%s': not a whole number", opt, arg);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		ct_err("%s '%s': must be between %ld and %ld", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ct_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t ct_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+void ct_fmt_utc(uint64_t real_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(real_ns / 1000000000ULL);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(real_ns / 1000000 % 1000));
+}
+
+void ct_fmt_dur(uint64_t ns, char *buf, size_t len)
+{
+	double v = (double)ns;
+
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.3gus", v / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.3gms", v / 1e6);
+	else if (ns < 120000000000ULL)
+		snprintf(buf, len, "%.3gs", v / 1e9);
+	else if (ns < 7200000000000ULL)
+		snprintf(buf, len, "%.3gmin", v / 6e10);
+	else
+		snprintf(buf, len, "%.3gh", v / 3.6e12);
+}
+
+static bool name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("_.@+-", c);
+}
+
+bool ct_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= CT_NAME_MAX || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char_ok(name[i]))
+			return false;
+	return true;
+}
+
+void ct_name_sanitize(const char *src, char *dst, size_t len)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = name_char_ok(src[i]) ? src[i] : '_';
+	dst[i] = '\0';
+	if (dst[0] == '.' || dst[0] == '\0')
+		dst[0] = '_';
+	if (i == 0 && len > 1)
+		dst[1] = '\0';
+}
+
+int ct_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t ct_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total + 1 < len) {
+		n = read(fd, buf + total, len - 1 - (size_t)total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}

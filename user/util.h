@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Small helpers: checked number parsing, time, formatting, whole-buffer writes. */
+#ifndef CONTRACE_UTIL_H
+#define CONTRACE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CT_NAME_MAX 64
+
+/* Print "contrace: " + message to stderr. */
+void ct_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a number for option @opt; on error print why (naming @opt and @arg), return -EINVAL. */
+int ct_parse_double(const char *opt, const char *arg, double min, double max, double *out);
+int ct_parse_long(const char *opt, const char *arg, long min, long max, long *out);
+
+uint64_t ct_mono_ns(void);
+uint64_t ct_real_ns(void);
+/* ISO 8601 UTC with milliseconds: 2026-11-24T12:00:00.000Z */
+void ct_fmt_utc(uint64_t real_ns, char *buf, size_t len);
+/* Human duration: 812ns, 12.3us, 4.56ms, 1.23s, 2.5min, 1.2h */
+void ct_fmt_dur(uint64_t ns, char *buf, size_t len);
+
+/* A job name is 1..CT_NAME_MAX-1 of [A-Za-z0-9_.@+-]; it becomes part of file names. */
+bool ct_name_valid(const char *name);
+/* Copy @src into @dst replacing characters a name may not hold by '_'. */
+void ct_name_sanitize(const char *src, char *dst, size_t len);
+
+/* write() all of @buf or fail with -errno. */
+int ct_write_all(int fd, const void *buf, size_t len);
+/* Read a small file (at most @len - 1 bytes) into @buf, NUL-terminated; bytes read or -errno. */
+ssize_t ct_read_file(const char *path, char *buf, size_t len);
+
+#endif /* CONTRACE_UTIL_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* One window: deltas of every job's counters since the last window, as a JSON object. */
+#ifndef CONTRACE_WINDOW_H
+#define CONTRACE_WINDOW_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "jobs.h"
+
+#define CT_SCHEMA_VERSION 1
+
+extern const char *const ct_off_names[CT_OFF_NR];
+
+/* Delta of cumulative counters; one that went backwards was reset, so all of it is new. */
+void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n);
+
+struct window {
+	uint64_t seq;
+	uint64_t start_real, end_real;	/* CLOCK_REALTIME ns */
+	uint64_t start_mono, end_mono;
+	bool final;
+	struct ct_kv sys_base[3], sys_cur[3];	/* /proc/pressure/{cpu,io,memory} */
+	bool sys_base_ok[3], sys_cur_ok[3];
+};
+
+/* Session header line: who, where, what is recorded, how histograms are bucketed. */
+json_t *window__session_json(const char *session, const struct jobs *js, double interval_s,
+			     uint64_t start_real);
+/* Begin the first window now: system-wide baselines (jobs take theirs when registered). */
+void window__start(struct window *w);
+/* Read all counters (tracer and cgroupfs) for the window ending now. */
+void window__read(struct window *w, struct jobs *js);
+/* Build the window object from what window__read read; @session names the recorder run. */
+json_t *window__json(const struct window *w, const struct jobs *js, const char *session,
+		     uint64_t drops);
+/* The window was written: what was read becomes the next baseline. */
+void window__commit(struct window *w, struct jobs *js);
+
+#endif /* CONTRACE_WINDOW_H */
