@@ -15,5 +15,6 @@ const volatile __u32 targ_nhier = 0;
 const volatile __u32 targ_hier[CT_MAX_HIER] = {};
 volatile __u32 ct_job_gen = 0;
 __u64 ct_drops = 0;
+__u64 ct_unseen = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

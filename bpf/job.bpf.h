@@ -97,6 +97,7 @@ extern const volatile __u32 targ_nhier;
 extern const volatile __u32 targ_hier[CT_MAX_HIER];
 extern volatile __u32 ct_job_gen;
 extern __u64 ct_drops;
+extern __u64 ct_unseen;
 
 static __always_inline struct ct_task *ct_task_get(struct task_struct *t)
 {

@@ -101,7 +101,14 @@ static __always_inline void switch_out(struct task_struct *prev, struct ct_task 
 				       struct ct_job_stats *st, bool runnable, unsigned int state,
 				       __u64 now)
 {
-	if (st && c->state == CT_TS_RUNNING)
+	/*
+	 * Switching out a task we saw queued means its switch-in was not traced: some kernels
+	 * (sandboxes hiding their own agents) skip sched_switch for a few tasks. Whoever ran
+	 * unseen ran briefly, so the likeliest truth is that this task ran since then; count it.
+	 */
+	if (c->state == CT_TS_QUEUED)
+		__sync_fetch_and_add(&ct_unseen, 1);
+	if (st && (c->state == CT_TS_RUNNING || c->state == CT_TS_QUEUED))
 		st->oncpu_ns += now - c->ts;
 	c->ts = now;
 	if (runnable) {

@@ -267,6 +267,7 @@ struct recorder {
 	char out_path[4200];
 	char cmd_cgroup[4200];
 	int out_fd;
+	bool out_created;	/* this run created windows.jsonl */
 	bool table;
 };
 
@@ -301,7 +302,7 @@ static int emit_window(struct recorder *r, bool final)
 	jobs__rescan(&r->jobs);
 	r->w.final = final;
 	window__read(&r->w, &r->jobs);
-	o = window__json(&r->w, &r->jobs, r->session, tracer__drops(r->tr));
+	o = window__json(&r->w, &r->jobs, r->session);
 	err = append_line(r, o);
 	if (err) {
 		/* Keep the baselines: the next window covers this one's time too. */
@@ -328,6 +329,7 @@ static int open_out(struct recorder *r)
 		return -errno;
 	}
 	snprintf(r->out_path, sizeof(r->out_path), "%s/windows.jsonl", r->o.out);
+	r->out_created = access(r->out_path, F_OK) != 0;
 	r->out_fd = open(r->out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (r->out_fd < 0) {
 		ct_err("cannot open %s for writing: %s", r->out_path, strerror(errno));
@@ -362,6 +364,8 @@ static int preflight(struct recorder *r)
 		       btf, strerror(errno));
 		return 1;
 	}
+	if (!tracer__btf_ok(btf))
+		return 1;
 	if (!stat(r->o.out, &st) && (!S_ISDIR(st.st_mode) || access(r->o.out, W_OK))) {
 		ct_err("--out %s: %s", r->o.out,
 		       S_ISDIR(st.st_mode) ? "directory is not writable" : "not a directory");
@@ -489,6 +493,17 @@ static void finish_child(struct recorder *r)
 		       r->cmd_cgroup, strerror(errno));
 }
 
+/* Start CMD in its cgroup; 127 when it cannot run (as a shell says), 1 on other failures. */
+static int start_child(struct recorder *r)
+{
+	if (child__spawn(&r->child, r->o.cmd) || cgroup__attach(r->cmd_cgroup, r->child.pid)) {
+		ct_err("cannot start '%s' in cgroup %s: %s", r->o.cmd[0], r->cmd_cgroup,
+		       strerror(errno));
+		return 1;
+	}
+	return child__release(&r->child, r->o.cmd[0]) ? 127 : 0;
+}
+
 static int record(struct recorder *r)
 {
 	struct tracer_opts to = { .max_jobs = (uint32_t)r->o.max_jobs, .btf_path = r->o.btf,
@@ -504,7 +519,16 @@ static int record(struct recorder *r)
 		return 1;
 	if (jobs__attach(&r->jobs, r->tr) || open_out(r))
 		return 1;
-	window__start(&r->w);
+	window__start(&r->w, r->tr);
+	if (r->o.cmd) {
+		err = start_child(r);
+		if (err) {
+			/* Nothing was recorded: leave no empty file behind. */
+			if (r->out_created)
+				unlink(r->out_path);
+			return err;
+		}
+	}
 	snprintf(r->session, sizeof(r->session), "%d-%llu", (int)getpid(),
 		 (unsigned long long)(r->w.start_real / NSEC));
 	json_t *s = window__session_json(r->session, &r->jobs, r->o.interval, r->w.start_real);
@@ -515,15 +539,7 @@ static int record(struct recorder *r)
 		ct_err("cannot write to %s: %s", r->out_path, strerror(-err));
 		return 1;
 	}
-	if (r->o.cmd && (child__spawn(&r->child, r->o.cmd) ||
-			 cgroup__attach(r->cmd_cgroup, r->child.pid))) {
-		ct_err("cannot start '%s' in cgroup %s: %s", r->o.cmd[0], r->cmd_cgroup,
-		       strerror(errno));
-		return 1;
-	}
 	print_start(r);
-	if (r->o.cmd && child__release(&r->child, r->o.cmd[0]))
-		r->child.status = 127;
 	run_loop(r);
 	emit_window(r, true);
 	return r->o.cmd ? r->child.status : 0;

@@ -61,6 +61,22 @@ static int size_maps(struct tracer *t)
 	return err;
 }
 
+bool tracer__btf_ok(const char *path)
+{
+	struct btf *btf;
+
+	libbpf_set_print(NULL);	/* our message says it all */
+	btf = btf__parse(path, NULL);
+	libbpf_set_print(print_libbpf);
+	if (!btf) {
+		ct_err("cannot parse kernel BTF %s: %s (not a BTF or ELF file with .BTF)", path,
+		       strerror(errno));
+		return false;
+	}
+	btf__free(btf);
+	return true;
+}
+
 /* Does sched_switch pass prev_state (Linux 5.18+)? Its BTF prototype then has 5 arguments. */
 static bool switch_has_state_arg(const char *btf_path)
 {
@@ -226,7 +242,24 @@ void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot)
 	tot->s.runq_max_ns = max;
 }
 
-uint64_t tracer__drops(const struct tracer *t)
+const char *const ct_lost_names[CT_LOST_NR] = {
+	[CT_LOST_STORAGE] = "storage_full",
+	[CT_LOST_RECURSION] = "recursion",
+	[CT_LOST_UNSEEN] = "unseen_switches",
+};
+
+void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 {
-	return __atomic_load_n(&t->skel->bss->ct_drops, __ATOMIC_RELAXED);
+	struct bpf_program *p;
+
+	lost[CT_LOST_STORAGE] = __atomic_load_n(&t->skel->bss->ct_drops, __ATOMIC_RELAXED);
+	lost[CT_LOST_UNSEEN] = __atomic_load_n(&t->skel->bss->ct_unseen, __ATOMIC_RELAXED);
+	lost[CT_LOST_RECURSION] = 0;
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			lost[CT_LOST_RECURSION] += info.recursion_misses;
+	}
 }

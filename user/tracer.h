@@ -25,6 +25,8 @@ struct ct_totals {
 	struct ct_pair_stats *row;	/* [max_jobs]: this slot as victim, by culprit slot */
 };
 
+/* Can @path be parsed as kernel BTF? Says why not. */
+bool tracer__btf_ok(const char *path);
 int tracer__open(struct tracer **out, const struct tracer_opts *o);
 void tracer__close(struct tracer *t);
 uint32_t tracer__max_jobs(const struct tracer *t);
@@ -41,7 +43,14 @@ void totals__free(struct ct_totals *tot);
  * read of that slot (the kernel-side maximum is swapped to 0).
  */
 void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot);
-/* Events lost because task storage could not be allocated. */
-uint64_t tracer__drops(const struct tracer *t);
+/* What the tracer could not see, cumulative; reported per window as "lost". */
+enum ct_lost {
+	CT_LOST_STORAGE,	/* events dropped: task storage could not be allocated */
+	CT_LOST_RECURSION,	/* program runs the kernel skipped (nested on one CPU) */
+	CT_LOST_UNSEEN,		/* context switches the kernel did not trace */
+	CT_LOST_NR,
+};
+extern const char *const ct_lost_names[CT_LOST_NR];
+void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
 
 #endif /* CONTRACE_TRACER_H */

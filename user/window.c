@@ -82,12 +82,13 @@ static void read_system(struct ct_kv *kv, bool *ok)
 		ok[k] = ct_read_kv(sys_psi[k], true, &kv[k]);
 }
 
-void window__start(struct window *w)
+void window__start(struct window *w, struct tracer *tr)
 {
 	memset(w, 0, sizeof(*w));
 	w->start_real = ct_real_ns();
 	w->start_mono = ct_mono_ns();
 	read_system(w->sys_base, w->sys_base_ok);
+	tracer__lost(tr, w->lost_base);
 }
 
 void window__read(struct window *w, struct jobs *js)
@@ -97,6 +98,7 @@ void window__read(struct window *w, struct jobs *js)
 	for (int i = 0; i < js->n; i++)
 		job__read(js, js->v[i], &js->v[i]->cur, js->v[i]->kcur, js->v[i]->kcur_ok);
 	read_system(w->sys_cur, w->sys_cur_ok);
+	tracer__lost(js->tr, w->lost_cur);
 }
 
 static json_t *pct_json(const uint64_t *h, uint64_t max, double p)
@@ -190,10 +192,10 @@ static json_t *job_json(const struct jobs *js, const struct ct_job *j)
 	return o;
 }
 
-json_t *window__json(const struct window *w, const struct jobs *js, const char *session,
-		     uint64_t drops)
+json_t *window__json(const struct window *w, const struct jobs *js, const char *session)
 {
-	json_t *jobs = json_array(), *sys = json_object();
+	json_t *jobs = json_array(), *sys = json_object(), *lost = json_object();
+	uint64_t d[CT_LOST_NR];
 	char start[40], end[40];
 
 	ct_fmt_utc(w->start_real, start, sizeof(start));
@@ -206,12 +208,15 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 	}
 	for (int i = 0; i < js->n; i++)
 		json_array_append_new(jobs, job_json(js, js->v[i]));
-	return json_pack("{ss si ss sI ss ss sI sI sf sb sI so so}", "type", "window", "v",
+	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
+	for (int k = 0; k < CT_LOST_NR; k++)
+		json_object_set_new(lost, ct_lost_names[k], json_integer((json_int_t)d[k]));
+	return json_pack("{ss si ss sI ss ss sI sI sf sb so so so}", "type", "window", "v",
 			 CT_SCHEMA_VERSION, "session", session, "seq", (json_int_t)w->seq,
 			 "start", start, "end", end, "start_ns", (json_int_t)w->start_real,
 			 "end_ns", (json_int_t)w->end_real,
 			 "dur_s", (double)(w->end_mono - w->start_mono) / 1e9, "final", w->final,
-			 "drops", (json_int_t)drops, "system", sys, "jobs", jobs);
+			 "lost", lost, "system", sys, "jobs", jobs);
 }
 
 void window__commit(struct window *w, struct jobs *js)
@@ -227,6 +232,7 @@ void window__commit(struct window *w, struct jobs *js)
 	}
 	memcpy(w->sys_base, w->sys_cur, sizeof(w->sys_base));
 	memcpy(w->sys_base_ok, w->sys_cur_ok, sizeof(w->sys_base_ok));
+	memcpy(w->lost_base, w->lost_cur, sizeof(w->lost_base));
 	w->seq++;
 	w->start_real = w->end_real;
 	w->start_mono = w->end_mono;

@@ -21,18 +21,18 @@ struct window {
 	bool final;
 	struct ct_kv sys_base[3], sys_cur[3];	/* /proc/pressure/{cpu,io,memory} */
 	bool sys_base_ok[3], sys_cur_ok[3];
+	uint64_t lost_base[CT_LOST_NR], lost_cur[CT_LOST_NR];
 };
 
 /* Session header line: who, where, what is recorded, how histograms are bucketed. */
 json_t *window__session_json(const char *session, const struct jobs *js, double interval_s,
 			     uint64_t start_real);
 /* Begin the first window now: system-wide baselines (jobs take theirs when registered). */
-void window__start(struct window *w);
+void window__start(struct window *w, struct tracer *tr);
 /* Read all counters (tracer and cgroupfs) for the window ending now. */
 void window__read(struct window *w, struct jobs *js);
 /* Build the window object from what window__read read; @session names the recorder run. */
-json_t *window__json(const struct window *w, const struct jobs *js, const char *session,
-		     uint64_t drops);
+json_t *window__json(const struct window *w, const struct jobs *js, const char *session);
 /* The window was written: what was read becomes the next baseline. */
 void window__commit(struct window *w, struct jobs *js);
 
