@@ -7,7 +7,6 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONTRACE=$TOP/contrace
 CTWORK=$TOP/.output/ctwork
 TMP=$(mktemp -d /tmp/contrace-test.XXXXXX)
-CGROUPS=()
 PIDS=()
 REC_PID=
 
@@ -52,10 +51,12 @@ cg_root() {
 }
 CG2=$(cg_root)
 
-# mkcg NAME [ROOT]: create a test cgroup (removed at exit), print its path.
+# mkcg NAME [ROOT]: create a test cgroup, print its path. Usually called as $(mkcg ...), in a
+# subshell, so cleanup finds them by their prefix (this script's pid) rather than a list.
+CG_PREFIX=contrace-test-$$-
 mkcg() {
-	local path=${2:-$CG2}/contrace-test-$$-$1
-	mkdir -p "$path" && CGROUPS+=("$path") && echo "$path"
+	local path=${2:-$CG2}/$CG_PREFIX$1
+	mkdir -p "$path" && echo "$path"
 }
 
 rmcg() {
@@ -78,7 +79,9 @@ cleanup() {
 	local p cg
 	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for cg in "${CGROUPS[@]}"; do rmcg "$cg"; done
+	for cg in $(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CG_PREFIX*" 2>/dev/null); do
+		rmcg "$cg"
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

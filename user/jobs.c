@@ -230,10 +230,36 @@ int jobs__add_spec(struct jobs *js, const char *spec)
 	return jobs__add_cgroup(js, name, eq + 1, CT_JOB_CGROUP, NULL);
 }
 
+static struct ct_job *find_path(struct jobs *js, const char *path)
+{
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->kind >= CT_JOB_CGROUP && !strcmp(js->v[i]->cg.path, path))
+			return js->v[i];
+	return NULL;
+}
+
+/* A unique, valid job name for child directory @dir. */
+static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
+{
+	char base[CT_NAME_MAX];
+
+	ct_name_sanitize(dir, base, sizeof(base));
+	snprintf(name, len, "%s", base);
+	for (unsigned short k = 2; (jobs__find(js, name) || name_reserved(name)) && k; k++)
+		snprintf(name, len, "%.*s~%hu", CT_NAME_MAX - 8, base, k);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
 int jobs__add_parent(struct jobs *js, const char *path)
 {
 	struct ct_cgroup *cg = &js->parents[js->nparents];
-	char why[512];
+	char why[512], name[CT_NAME_MAX];
 	int err;
 
 	if (js->nparents == (int)(sizeof(js->parents) / sizeof(js->parents[0]))) {
@@ -246,9 +272,17 @@ int jobs__add_parent(struct jobs *js, const char *path)
 		return err;
 	}
 	err = add_hier(js, cg->hier);
-	if (!err)
-		js->nparents++;
-	return err;
+	if (err)
+		return err;
+	js->nparents++;
+	/*
+	 * The parent is a job too: its own tasks, and those of a child created since the last
+	 * rescan, land there rather than in `other`.
+	 */
+	if (find_path(js, cg->path))
+		return 0;
+	child_name(js, basename_of(cg->path), name, sizeof(name));
+	return jobs__add_cgroup(js, name, cg->path, CT_JOB_PARENT, NULL);
 }
 
 int jobs__attach(struct jobs *js, struct tracer *tr)
@@ -267,25 +301,6 @@ int jobs__attach(struct jobs *js, struct tracer *tr)
 	err = err ?: job_new(js, "kernel", CT_JOB_KERNEL, &j);
 	err = err ?: job_register(js, j);
 	return err ?: jobs__rescan(js);
-}
-
-static struct ct_job *find_path(struct jobs *js, const char *path)
-{
-	for (int i = 0; i < js->n; i++)
-		if (js->v[i]->kind >= CT_JOB_CGROUP && !strcmp(js->v[i]->cg.path, path))
-			return js->v[i];
-	return NULL;
-}
-
-/* A unique, valid job name for child directory @dir. */
-static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
-{
-	char base[CT_NAME_MAX];
-
-	ct_name_sanitize(dir, base, sizeof(base));
-	snprintf(name, len, "%s", base);
-	for (unsigned short k = 2; (jobs__find(js, name) || name_reserved(name)) && k; k++)
-		snprintf(name, len, "%.*s~%hu", CT_NAME_MAX - 8, base, k);
 }
 
 static void scan_parent(struct jobs *js, const struct ct_cgroup *p)

@@ -9,7 +9,15 @@
 #include "tracer.h"
 #include "util.h"
 
-enum ct_job_kind { CT_JOB_OTHER, CT_JOB_KERNEL, CT_JOB_CGROUP, CT_JOB_CHILD, CT_JOB_CMD };
+/* Kinds from CT_JOB_CGROUP on have a cgroup. */
+enum ct_job_kind {
+	CT_JOB_OTHER,
+	CT_JOB_KERNEL,
+	CT_JOB_CGROUP,	/* --job */
+	CT_JOB_PARENT,	/* --jobs-under parent: its own tasks and children not yet picked up */
+	CT_JOB_CHILD,	/* a child of a --jobs-under parent */
+	CT_JOB_CMD,	/* the cgroup of `record -- CMD` */
+};
 
 #define CT_KFILES 4	/* cgroupfs cross-check files per job: see window.c */
 

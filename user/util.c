@@ -90,20 +90,20 @@ void ct_fmt_utc(uint64_t real_ns, char *buf, size_t len)
 
 void ct_fmt_dur(uint64_t ns, char *buf, size_t len)
 {
-	double v = (double)ns;
+	/* A unit is used while the value shows below @upto in it: 999 ms, then 1 s; 119 s, 2 min. */
+	static const struct {
+		const char *unit;
+		double ns, upto;
+	} units[] = { { "ns", 1, 999.5 },      { "us", 1e3, 999.5 },	  { "ms", 1e6, 999.5 },
+		      { "s", 1e9, 119.95 },    { "min", 6e10, 119.95 }, { "h", 3.6e12, 1e300 } };
+	unsigned i = 0;
 
-	if (ns < 1000)
+	while ((double)ns / units[i].ns >= units[i].upto)
+		i++;
+	if (i == 0)
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.3gus", v / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.3gms", v / 1e6);
-	else if (ns < 120000000000ULL)
-		snprintf(buf, len, "%.3gs", v / 1e9);
-	else if (ns < 7200000000000ULL)
-		snprintf(buf, len, "%.3gmin", v / 6e10);
 	else
-		snprintf(buf, len, "%.3gh", v / 3.6e12);
+		snprintf(buf, len, "%.3g%s", (double)ns / units[i].ns, units[i].unit);
 }
 
 static bool name_char_ok(char c)

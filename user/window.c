@@ -16,7 +16,7 @@ const char *const ct_off_names[CT_OFF_NR] = {
 
 static const char *const job_kinds[] = {
 	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_CGROUP] = "cgroup",
-	[CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
+	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
 };
 
 static const char *const sys_psi[3] = { "/proc/pressure/cpu", "/proc/pressure/io",

@@ -130,8 +130,30 @@ static void test_job_specs(void)
 	jobs__free(&js);
 }
 
+static void test_format_durations(void)
+{
+	static const struct {
+		uint64_t ns;
+		const char *want;
+	} cases[] = {
+		{ 0, "0ns" },		 { 999, "999ns" },	  { 1000, "1us" },
+		{ 12345, "12.3us" },	 { 999499, "999us" },	  { 999500, "1ms" },
+		{ 999500000, "1s" },	 { 1230000000, "1.23s" }, { 119940000000ULL, "120s" },
+		{ 120000000000ULL, "2min" }, { 5400000000000ULL, "90min" },
+		{ 7200000000000ULL, "2h" },
+	};
+	char buf[32];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ct_fmt_dur(cases[i].ns, buf, sizeof(buf));
+		CHECK(!strcmp(buf, cases[i].want), "%llu ns: got %s, want %s",
+		      (unsigned long long)cases[i].ns, buf, cases[i].want);
+	}
+}
+
 int main(void)
 {
+	RUN(test_format_durations);
 	RUN(test_parse_numbers);
 	RUN(test_names);
 	RUN(test_kv_flat);

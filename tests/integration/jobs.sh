@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Job sources: --jobs-under picks up children created while recording and retires removed
+# ones; a v1 controller hierarchy and cgroup v2 together in one recording.
+source "$(dirname "$0")/../lib.sh"
+
+# --- --jobs-under: c1 exists at start, c2 appears mid-recording and is removed again.
+par=$(mkcg jenkins) || exit 1
+mkdir "$par/c1"
+out=$TMP/under
+rec_start "$out" -i 1 --jobs-under "$par" || exit 1
+w=$out/windows.jsonl
+in_cg "$par/c1" "$CTWORK" spin 1 4 >"$TMP/c1.json" &
+c1pid=$!
+sleep 1.2
+mkdir "$par/c2"
+in_cg "$par/c2" "$CTWORK" spin 1 2 >"$TMP/c2.json"
+rmdir "$par/c2"
+wait $c1pid
+sleep 2.3
+check "recorder stops cleanly" rec_stop
+pname=$(basename "$par")
+check "session lists the parent as a job" \
+	test "$(head -1 "$w" | jq -r '.jobs[] | select(.kind == "parent") | .name')" = "$pname"
+check "c1 is a job from the start" test "$(head -1 "$w" | jq -r '.jobs[] | select(.name == "c1") | .kind')" = child
+within "c1 on-CPU vs its schedstat" "$(jsum "$w" c1 cpu.oncpu_ns)" "$(field "$(cat "$TMP/c1.json")" oncpu_ns)" 5
+first=$(jq -s '[.[] | select(.type == "window")] | map(.jobs | map(.name) | index("c2") != null) | index(true)' "$w")
+check "c2, created while recording, appears in a window ($first)" test "$first" != null
+# Until c2 is picked up (rescans are 1 s apart) its tasks count under the parent, never `other`.
+c2=$(jsum "$w" c2 cpu.oncpu_ns)
+pj=$(jsum "$w" "$pname" cpu.oncpu_ns)
+within "c2 + parent on-CPU vs c2's schedstat (nothing lost before pickup)" "$((c2 + pj))" \
+	"$(field "$(cat "$TMP/c2.json")" oncpu_ns)" 5
+between "c2 itself got the bulk of its CPU (picked up within ~1 s)" "$c2" 900000000 2100000000
+check "c2 is reported ended once removed" jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.name == "c2") | .ended // false] | any'
+check "c2 is gone from the windows after it ended" \
+	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(.name) | index("c2") == null'
+
+# --- cgroup v1 (cpu controller) and v2 side by side.
+if [ "$(stat -f -c %T /sys/fs/cgroup/cpu 2>/dev/null)" = cgroupfs ] || [ -d /sys/fs/cgroup/cpu,cpuacct ]; then
+	v1root=/sys/fs/cgroup/cpu
+	[ -d "$v1root" ] || v1root=/sys/fs/cgroup/cpu,cpuacct
+	v1=$(mkcg v1job "$v1root") && v2=$(mkcg v2job) || exit 1
+	out=$TMP/mixed
+	rec_start "$out" -i 1 --job legacy="$v1" --job modern="$v2" || exit 1
+	in_cg "$v1" "$CTWORK" spin 1 1.5 >"$TMP/v1.json" &
+	v1pid=$!
+	in_cg "$v2" "$CTWORK" wake 1 1.5 >"$TMP/v2.json"
+	wait $v1pid
+	sleep 0.3
+	check "mixed recorder stops cleanly" rec_stop
+	w=$out/windows.jsonl
+	within "v1 job on-CPU vs schedstat" "$(jsum "$w" legacy cpu.oncpu_ns)" "$(field "$(cat "$TMP/v1.json")" oncpu_ns)" 5
+	V2=$(cat "$TMP/v2.json")
+	within "v2 job on-CPU + run-queue vs schedstat" \
+		"$(($(jsum "$w" modern cpu.oncpu_ns) + $(jsum "$w" modern runq.ns)))" \
+		"$(jq -n "$V2 | .oncpu_ns + .run_delay_ns")" 5
+	check "v1 job carries its v1 cpu.stat cross-check" \
+		jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.name == "legacy") | .kernel["cpu.stat"].nr_periods != null] | all'
+else
+	echo "# no cgroup v1 cpu hierarchy here: v1 checks skipped"
+fi
