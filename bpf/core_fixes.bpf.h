@@ -11,13 +11,14 @@ struct task_struct___o {
 	volatile long int state;
 } __attribute__((preserve_access_index));
 
+/* Direct loads through BTF pointers: no helper call, as the hot path needs. */
 static __always_inline unsigned int ct_task_state(struct task_struct *t)
 {
 	struct task_struct___o *old = (void *)t;
 
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ(old, state);
+		return t->__state;
+	return old->state;
 }
 
 #endif /* CONTRACE_CORE_FIXES_BPF_H */

@@ -28,10 +28,12 @@ enum ct_task_state {
 struct ct_task {
 	__u64 ts;
 	__u64 cset;		/* css_set the job was resolved from */
+	__u64 file;		/* file last classified by its mode... */
 	__u32 gen;		/* ct_job_gen at resolution */
 	__u16 job;
 	__u8 state;
 	__u8 reason;
+	__u8 file_reason;	/* ...and what it was */
 };
 
 struct ct_task_map {
@@ -149,7 +151,7 @@ static __noinline __u32 ct_resolve(struct task_struct *t, struct css_set *cs)
 
 static __always_inline __u32 ct_job_of(struct task_struct *t, struct ct_task *c)
 {
-	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	struct css_set *cs = t->cgroups;	/* compared, never dereferenced here */
 	__u32 gen = ct_job_gen;
 
 	if (c->cset != (__u64)cs || c->gen != gen) {

@@ -23,32 +23,35 @@
 #define S_IFSOCK		0140000
 #define S_IFIFO			0010000
 
-/* Mode of the file behind @fd of @t (0 when there is none). */
-static __always_inline umode_t fd_mode(struct task_struct *t, long fd)
+/*
+ * Socket, pipe or @fallback, from the type of the file behind @fd. A task usually blocks on
+ * the same file again and again: the answer is cached per task by file, which saves the two
+ * reads of its mode.
+ */
+static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, long fd,
+				      __u8 fallback)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = t->files->fdt;
 	struct file *f = NULL;
+	umode_t m;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f ? BPF_CORE_READ(f, f_inode, i_mode) : 0;
-}
-
-static __always_inline __u8 fd_reason(struct task_struct *t, long fd, __u8 fallback)
-{
-	umode_t m = fd_mode(t, fd) & S_IFMT;
-
-	if (m == S_IFSOCK)
-		return CT_OFF_SOCKET;
-	if (m == S_IFIFO)
-		return CT_OFF_PIPE;
-	return fallback;
+	if (fd < 0 || fd >= fdt->max_fds)
+		return fallback;
+	/* A variable index into a kernel array needs the helper, and so does what it yields. */
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (!f)
+		return fallback;
+	if (c->file != (__u64)f) {
+		m = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+		c->file = (__u64)f;
+		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE : 0xff;
+	}
+	return c->file_reason == 0xff ? fallback : c->file_reason;
 }
 
 /* poll()/ppoll() on exactly one fd is how most clients wait with a timeout (CPython does). */
-static __always_inline __u8 poll_reason(struct task_struct *t, struct pt_regs *regs)
+static __always_inline __u8 poll_reason(struct task_struct *t, struct ct_task *c,
+				       struct pt_regs *regs)
 {
 	int fd;
 
@@ -56,16 +59,16 @@ static __always_inline __u8 poll_reason(struct task_struct *t, struct pt_regs *r
 		return CT_OFF_POLL;
 	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)CT_REGS_ARG1(regs)))
 		return CT_OFF_POLL;
-	return fd_reason(t, fd, CT_OFF_POLL);
+	return fd_reason(t, c, fd, CT_OFF_POLL);
 }
 
 /* Why @t, which is blocking now in @state, is going off CPU. @t is current. */
-static __noinline __u8 classify(struct task_struct *t, unsigned int state)
+static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsigned int state)
 {
 	struct pt_regs *regs;
 
 	if (state & TASK_UNINTERRUPTIBLE)
-		return BPF_CORE_READ_BITFIELD_PROBED(t, in_iowait) ? CT_OFF_DISK : CT_OFF_DSTATE;
+		return BPF_CORE_READ_BITFIELD(t, in_iowait) ? CT_OFF_DISK : CT_OFF_DSTATE;
 	if (!(state & TASK_INTERRUPTIBLE))
 		return CT_OFF_OTHER;
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
@@ -76,9 +79,9 @@ static __noinline __u8 classify(struct task_struct *t, unsigned int state)
 		return CT_OFF_SOCKET;
 	case CT_NR_read: case CT_NR_write: case CT_NR_readv: case CT_NR_writev:
 	case CT_NR_pread64: case CT_NR_pwrite64:
-		return fd_reason(t, CT_REGS_ARG1(regs), CT_OFF_OTHER);
+		return fd_reason(t, c, CT_REGS_ARG1(regs), CT_OFF_OTHER);
 	case CT_NR_poll: case CT_NR_ppoll:
-		return poll_reason(t, regs);
+		return poll_reason(t, c, regs);
 	case CT_NR_select: case CT_NR_pselect6:
 	case CT_NR_epoll_wait: case CT_NR_epoll_pwait: case CT_NR_epoll_pwait2:
 		return CT_OFF_POLL;
@@ -124,7 +127,7 @@ static __always_inline void switch_out(struct task_struct *prev, struct ct_task 
 		return;
 	}
 	c->state = CT_TS_BLOCKED;
-	c->reason = classify(prev, state);
+	c->reason = classify(prev, c, state);
 }
 
 /* Record that @slot held this CPU until @now. */

@@ -32,9 +32,9 @@
 #define CT_NR_sendmmsg		307
 #define CT_NR_epoll_pwait2	441
 #define CT_NR_futex_waitv	449
-#define CT_REGS_NR(r)		BPF_CORE_READ((r), orig_ax)
-#define CT_REGS_ARG1(r)		BPF_CORE_READ((r), di)
-#define CT_REGS_ARG2(r)		BPF_CORE_READ((r), si)
+#define CT_REGS_NR(r)		((r)->orig_ax)
+#define CT_REGS_ARG1(r)		((r)->di)
+#define CT_REGS_ARG2(r)		((r)->si)
 #else
 #error "contrace: syscall numbers for this architecture are not written yet (bpf/syscalls.bpf.h)"
 #endif
