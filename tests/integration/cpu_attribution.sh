@@ -35,6 +35,10 @@ within "hog on-CPU vs schedstat" "$(jsum "$w" hog cpu.oncpu_ns)" "$(field "$H" o
 within "hog on-CPU vs cgroup cpu.stat usage" "$(jsum "$w" hog cpu.oncpu_ns)" "$(( (u1h - u0h) * 1000 ))" 5
 within "victim on-CPU vs schedstat (not inflated by hog's time)" "$(jsum "$w" victim cpu.oncpu_ns)" "$(field "$V" oncpu_ns)" 20
 
+# Context switches against the kernel's per-thread counters (/proc/thread-self/status).
+within "victim voluntary switches vs the kernel's" "$(jsum "$w" victim cpu.nvcsw)" "$(field "$V" nvcsw)" 5
+within "hog involuntary switches vs the kernel's" "$(jsum "$w" hog cpu.nivcsw)" "$(field "$H" nivcsw)" 5
+
 # Who hurt whom: the victim's delay is charged mostly to hog.
 vq=$(jsum "$w" victim runq.ns)
 top=$(jq -s -r '[.[] | select(.type == "window") | .jobs[] | select(.name == "victim") | .culprits[]]

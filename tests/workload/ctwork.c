@@ -11,8 +11,9 @@
  *                                        DELAY_MS, one request at a time, N requests
  *   ctwork client PORT N [poll]          N requests, blocking in recv (or poll, then recv)
  *
- * On exit each prints one JSON line: the on-CPU time and run-queue delay of its threads
- * according to the kernel (/proc/thread-self/schedstat), their count, and the wall time.
+ * On exit each prints one JSON line: the on-CPU time, run-queue delay and context switches of
+ * its threads according to the kernel (/proc/thread-self/schedstat and status), their count,
+ * and the wall time.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Atomic uint64_t total_delay, total_oncpu;
+static _Atomic uint64_t total_delay, total_oncpu, total_nvcsw, total_nivcsw;
 static _Atomic int nthreads;
 static double seconds;
 
@@ -58,14 +59,35 @@ static void schedstat(uint64_t *oncpu, uint64_t *delay)
 	*delay = d;
 }
 
+/* This thread's voluntary and involuntary context switches, as the kernel counts them. */
+static void switches(uint64_t *nv, uint64_t *niv)
+{
+	unsigned long long v;
+	char line[128];
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	*nv = *niv = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+			*nv = v;
+		else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+			*niv = v;
+	}
+	if (f)
+		fclose(f);
+}
+
 /* Threads this program creates live wholly in the job: all their time counts. */
 static void thread_done(void)
 {
-	uint64_t on, d;
+	uint64_t on, d, nv, niv;
 
 	schedstat(&on, &d);
+	switches(&nv, &niv);
 	total_delay += d;
 	total_oncpu += on;
+	total_nvcsw += nv;
+	total_nivcsw += niv;
 	nthreads++;
 }
 
@@ -226,11 +248,12 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t start = now_ns(), on0, d0, on1, d1;
+	uint64_t start = now_ns(), on0, d0, on1, d1, nv0, niv0, nv1, niv1;
 	pthread_t t1;
 	int ret = 0;
 
 	schedstat(&on0, &d0);
+	switches(&nv0, &niv0);
 	if (argc < 4 && !(argc == 4 || (argc >= 3 && !strcmp(argv[1], "client"))))
 		return usage();
 	if (!strcmp(argv[1], "spin") || !strcmp(argv[1], "wake")) {
@@ -255,11 +278,16 @@ int main(int argc, char **argv)
 	}
 	/* The main thread may have started outside the job: count only its delay since main(). */
 	schedstat(&on1, &d1);
+	switches(&nv1, &niv1);
 	total_delay += d1 - d0;
 	total_oncpu += on1 - on0;
+	total_nvcsw += nv1 - nv0;
+	total_nivcsw += niv1 - niv0;
 	nthreads++;
-	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"threads\":%d,\"wall_ns\":%llu}\n",
-	       (unsigned long long)total_delay, (unsigned long long)total_oncpu, nthreads,
+	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
+	       "\"threads\":%d,\"wall_ns\":%llu}\n",
+	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
+	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start));
 	return ret ? 1 : 0;
 }
