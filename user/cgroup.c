@@ -114,6 +114,16 @@ static uint64_t cgroup_id(const char *path, const struct stat *st)
 	return st->st_ino;	/* kernfs: the inode number is the node id on 64-bit */
 }
 
+int cgroup__id(const char *path, uint64_t *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*id = cgroup_id(path, &st);
+	return 0;
+}
+
 int cgroup__resolve(const char *path, struct ct_cgroup *cg, char *why, size_t whylen)
 {
 	struct statfs sfs;

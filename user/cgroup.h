@@ -20,6 +20,9 @@ struct ct_cgroup {
  */
 int cgroup__resolve(const char *path, struct ct_cgroup *cg, char *why, size_t whylen);
 
+/* The id of the cgroup at @path now (it changes when the directory is re-created). */
+int cgroup__id(const char *path, uint64_t *id);
+
 /* Where to create cgroups for commands: the cgroup v2 mount, else the v1 cpu hierarchy. */
 int cgroup__default_root(char *buf, size_t len);
 /* Move @pid into the cgroup directory @path. */

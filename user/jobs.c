@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "jobs.h"
 
 static const char *const reserved[] = { "idle", "other", "kernel" };
@@ -325,21 +324,31 @@ static void scan_parent(struct jobs *js, const struct ct_cgroup *p)
 	closedir(d);
 }
 
+/*
+ * A job is its path: when the directory was removed the job is gone; when it was re-created
+ * (a new cgroup id), the job follows it.
+ */
+static void job_recheck(struct jobs *js, struct ct_job *j)
+{
+	uint64_t id;
+
+	if (!cgroup__id(j->cg.path, &id) && id == j->cg.id)
+		return;
+	tracer__set_cgroup(js->tr, j->cg.hier, j->cg.id, 0);
+	if (!cgroup__id(j->cg.path, &id) && !tracer__set_cgroup(js->tr, j->cg.hier, id, j->slot))
+		j->cg.id = id;
+	else
+		j->gone = true;
+	tracer__invalidate(js->tr);
+}
+
 int jobs__rescan(struct jobs *js)
 {
-	struct stat st;
-
 	for (int i = 0; i < js->nparents; i++)
 		scan_parent(js, &js->parents[i]);
-	for (int i = 0; i < js->n; i++) {
-		struct ct_job *j = js->v[i];
-
-		if (j->kind < CT_JOB_CGROUP || j->gone || !stat(j->cg.path, &st))
-			continue;
-		j->gone = true;
-		tracer__set_cgroup(js->tr, j->cg.hier, j->cg.id, 0);
-		tracer__invalidate(js->tr);
-	}
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->kind >= CT_JOB_CGROUP && !js->v[i]->gone)
+			job_recheck(js, js->v[i]);
 	return 0;
 }
 

@@ -36,6 +36,19 @@ check "c2 is reported ended once removed" jqt "$w" '[.[] | select(.type == "wind
 check "c2 is gone from the windows after it ended" \
 	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(.name) | index("c2") == null'
 
+# --- A job is its path: a cgroup removed and re-created under the same name stays the job.
+re=$(mkcg recreated) || exit 1
+out=$TMP/re
+rec_start "$out" -i 1 --job re="$re" || exit 1
+rmdir "$re" && mkdir "$re"
+sleep 1.3
+in_cg "$re" "$CTWORK" spin 1 1 >"$TMP/re.json"
+sleep 0.2
+check "recorder stops cleanly (re-created cgroup)" rec_stop
+within "the re-created cgroup's CPU goes to its job" "$(jsum "$out/windows.jsonl" re cpu.oncpu_ns)" \
+	"$(field "$(cat "$TMP/re.json")" oncpu_ns)" 5
+check "the job did not end" jqt "$out/windows.jsonl" '[.[] | select(.type == "window") | .jobs[] | select(.name == "re") | .ended // false] | any | not'
+
 # --- cgroup v1 (cpu controller) and v2 side by side.
 if [ "$(stat -f -c %T /sys/fs/cgroup/cpu 2>/dev/null)" = cgroupfs ] || [ -d /sys/fs/cgroup/cpu,cpuacct ]; then
 	v1root=/sys/fs/cgroup/cpu
