@@ -4,5 +4,6 @@
 #define CONTRACE_COMMANDS_H
 
 int cmd_record(int argc, char **argv);
+int cmd_pstats(int argc, char **argv);
 
 #endif /* CONTRACE_COMMANDS_H */

@@ -12,6 +12,7 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "record", cmd_record, "trace the node; append a per-job window to windows.jsonl" },
+	{ "pstats", cmd_pstats, "print the hottest functions of a cProfile file (plain or gzip)" },
 };
 
 static void usage(FILE *f)
