@@ -176,11 +176,6 @@ void tracer__close(struct tracer *t)
 	free(t);
 }
 
-uint32_t tracer__max_jobs(const struct tracer *t)
-{
-	return t->max_jobs;
-}
-
 int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot)
 {
 	struct ct_cgkey key = { .cgid = cgid, .hier = hier };

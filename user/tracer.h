@@ -29,7 +29,6 @@ struct ct_totals {
 bool tracer__btf_ok(const char *path);
 int tracer__open(struct tracer **out, const struct tracer_opts *o);
 void tracer__close(struct tracer *t);
-uint32_t tracer__max_jobs(const struct tracer *t);
 
 /* Charge tasks of cgroup (@hier, @cgid) and its descendants to @slot; 0 removes it. */
 int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot);
