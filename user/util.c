@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -178,4 +179,71 @@ ssize_t ct_read_file(const char *path, char *buf, size_t len)
 	buf[total] = '\0';
 	close(fd);
 	return total;
+}
+
+void ct_buf_add(struct ct_buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		if (!b->p)
+			abort();
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	ct_buf_add(b, s, (size_t)n);
+	free(s);
+}
+
+void ct_buf_free(struct ct_buf *b)
+{
+	free(b->p);
+	*b = (struct ct_buf){ 0 };
+}
+
+int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp;
+	int fd, err;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		abort();
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err = -errno;
+		ct_err("cannot create %s: %s", tmp, strerror(-err));
+		free(tmp);
+		return err;
+	}
+	err = ct_write_all(fd, data, len);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		ct_err("cannot write %s: %s", path, strerror(-err));
+		unlink(tmp);
+	}
+	free(tmp);
+	return err;
 }

@@ -34,4 +34,20 @@ int ct_write_all(int fd, const void *buf, size_t len);
 /* Read a small file (at most @len - 1 bytes) into @buf, NUL-terminated; bytes read or -errno. */
 ssize_t ct_read_file(const char *path, char *buf, size_t len);
 
+/* A growable byte buffer; always NUL-terminated after the first add. Aborts on OOM. */
+struct ct_buf {
+	char *p;
+	size_t len, cap;
+};
+void ct_buf_add(struct ct_buf *b, const void *data, size_t len);
+void ct_buf_printf(struct ct_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ct_buf_free(struct ct_buf *b);
+
+/*
+ * Write @len bytes to @path atomically: a temporary file in the same directory, fsync, rename.
+ * On any failure the temporary file is removed, @path is untouched, and -errno is returned
+ * with a message naming @path.
+ */
+int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
 #endif /* CONTRACE_UTIL_H */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Reading windows.jsonl back: sums over a span, merged histograms, units of work, bad lines. */
+#include <stdlib.h>
+#include <string.h>
+#include "histo.h"
+#include "span.h"
+#include "ut.h"
+
+/* A window line with one job A (and B in some) whose figures are derived from @seq. */
+static void window_line(FILE *f, int seq, bool with_b, long done)
+{
+	fprintf(f,
+		"{\"type\":\"window\",\"v\":1,\"seq\":%d,\"start_ns\":%lld,\"end_ns\":%lld,"
+		"\"dur_s\":1.0,\"lost\":{\"storage_full\":0,\"recursion\":1,\"unseen_switches\":2},"
+		"\"system\":{\"cpu.pressure\":{\"some_total_us\":100,\"full_total_us\":0}},"
+		"\"jobs\":[{\"name\":\"A\",\"cpu\":{\"oncpu_ns\":%d,\"nvcsw\":3,\"nivcsw\":1},"
+		"\"runq\":{\"ns\":1000,\"count\":2,\"max_ns\":%d,\"hist\":[[%d,2]]},"
+		"\"offcpu\":{\"socket\":{\"ns\":5000000,\"count\":10},\"disk\":{\"ns\":7,\"count\":1}},"
+		"\"socket_wait\":{\"hist\":[[300,10]]},"
+		"\"culprits\":[{\"job\":\"B\",\"runq_ns\":600,\"count\":1,\"preempts\":1},"
+		"{\"job\":\"idle\",\"runq_ns\":400,\"count\":1,\"preempts\":0}],"
+		"\"kernel\":{\"cpu.stat\":{\"usage_usec\":%d}}",
+		seq, seq * 1000000000LL, (seq + 1) * 1000000000LL, 1000 * (seq + 1), 600 + seq, 100 + seq, 10 * (seq + 1));
+	if (done >= 0)
+		fprintf(f, ",\"progress\":{\"shape\":\"relative\",\"done\":%ld,\"total\":1000}", done);
+	fprintf(f, "}%s]}\n", with_b ? ",{\"name\":\"B\",\"cpu\":{\"oncpu_ns\":5}}" : "");
+}
+
+struct collect {
+	struct ct_span a;
+	uint64_t from, to;
+};
+
+static int collect(const json_t *win, void *arg)
+{
+	struct collect *c = arg;
+	uint64_t end = ct_json_u64(win, "end_ns");
+
+	if (end <= c->from)
+		span__see_before(&c->a, win);
+	else if (end <= c->to)
+		span__add_window(&c->a, win);
+	return 0;
+}
+
+static FILE *sample(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+
+	fprintf(f, "{\"type\":\"session\",\"v\":1,\"session\":\"1-2\",\"jobs\":[]}\n");
+	for (int i = 0; i < 6; i++)
+		window_line(f, i, i >= 3, i >= 1 ? 100L * i : -1);
+	fprintf(f, "this line is not json\n\n{\"type\":\"future\",\"x\":1}\n");
+	window_line(f, 6, true, 600);
+	fprintf(f, "{\"type\":\"window\",\"jobs\":[{\"name\":\"A\",\"cpu\":{\"oncpu");
+	fclose(f);
+	return fmemopen(*buf, *len, "r");
+}
+
+static void test_span_sums(void)
+{
+	struct collect c = { .from = 3000000000ULL, .to = 7000000000ULL };
+	struct span_scan st;
+	char *buf;
+	size_t len;
+	FILE *f = sample(&buf, &len);
+	json_t *j;
+
+	span__init(&c.a, "A");
+	CHECK(!span__scan(f, collect, &c, &st), "scan");
+	CHECK(st.windows == 7 && st.sessions == 1, "windows %d sessions %d", st.windows,
+	      st.sessions);
+	CHECK(st.bad_lines == 3 && st.first_bad_line == 8, "bad %d first %d", st.bad_lines,
+	      st.first_bad_line);
+	/* Windows ending at 4, 5, 6, 7 s: seq 3..6. */
+	CHECK(c.a.nwin == 4, "nwin %d", c.a.nwin);
+	CHECK(c.a.oncpu_ns == 4000 + 5000 + 6000 + 7000, "oncpu %lu", (unsigned long)c.a.oncpu_ns);
+	CHECK(c.a.runq_ns == 4000 && c.a.runq_cnt == 8, "runq %lu", (unsigned long)c.a.runq_ns);
+	CHECK(c.a.runq_max_ns == 606, "max %lu", (unsigned long)c.a.runq_max_ns);
+	CHECK(histo__count(c.a.runq_hist) == 8 && c.a.runq_hist[103] == 2 && c.a.runq_hist[106] == 2,
+	      "merged histogram");
+	CHECK(c.a.off_ns[CT_OFF_SOCKET] == 20000000 && c.a.off_cnt[CT_OFF_SOCKET] == 40, "socket");
+	CHECK(c.a.from_ns == 3000000000ULL && c.a.to_ns == 7000000000ULL && c.a.dur_s == 4.0,
+	      "bounds");
+	CHECK(ct_json_u64(json_object_get(c.a.culprits, "B"), "runq_ns") == 2400 &&
+		      ct_json_u64(json_object_get(c.a.culprits, "B"), "preempts") == 4,
+	      "culprits summed by name");
+	CHECK(ct_json_u64(json_object_get(c.a.kernel, "cpu.stat"), "usage_usec") == 40 + 50 + 60 + 70,
+	      "kernel counters summed");
+	CHECK(c.a.lost[1] == 4 && c.a.lost[2] == 8, "lost");
+	/* Progress 200 before the span (seq 2), 600 at its end: 400 units. */
+	CHECK(c.a.has_base && c.a.prog_base.done == 200 && c.a.prog_last.done == 600, "progress");
+	CHECK(span__units(&c.a) == 400, "units %ld", (long)span__units(&c.a));
+	j = span__to_json(&c.a);
+	CHECK(ct_json_num(json_object_get(j, "per_unit"), "socket_wait_ns", 0) == 20000000.0 / 400,
+	      "socket wait per unit");
+	CHECK(json_integer_value(json_object_get(json_object_get(j, "socket_wait"), "p50_ns")) ==
+		      (json_int_t)(ct_hist_lower(300) + ct_hist_width(300) / 2),
+	      "socket p50 from the merged histogram");
+	json_decref(j);
+	span__free(&c.a);
+	json_decref(st.session);
+	fclose(f);
+	free(buf);
+}
+
+static void test_units_from_start(void)
+{
+	struct collect c = { .from = 0, .to = 100000000000ULL };
+	struct span_scan st;
+	char *buf;
+	size_t len;
+	FILE *f = sample(&buf, &len);
+
+	/* The whole file: the job started within the span, so its count started at 0. */
+	span__init(&c.a, "A");
+	span__scan(f, collect, &c, &st);
+	CHECK(!c.a.seen_before && span__units(&c.a) == 600, "units %ld", (long)span__units(&c.a));
+	span__free(&c.a);
+	json_decref(st.session);
+	fclose(f);
+
+	span__init(&c.a, "B");
+	f = fmemopen(buf, len, "r");
+	span__scan(f, collect, &c, &st);
+	CHECK(c.a.nwin == 4 && span__units(&c.a) == -1, "B printed no progress");
+	span__free(&c.a);
+	json_decref(st.session);
+	fclose(f);
+	free(buf);
+}
+
+static void test_bad_entries(void)
+{
+	const char *text = "{\"type\":\"window\",\"end_ns\":5,\"jobs\":[{\"name\":\"A\",\"runq\":{\"hist\":"
+			   "[[99999,1]]},\"culprits\":[{\"job\":7},{\"runq_ns\":\"x\"}],\"cpu\":"
+			   "{\"oncpu_ns\":-5},\"progress\":[1]}]}\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct collect c = { .from = 0, .to = 10 };
+	struct span_scan st;
+	json_t *j;
+
+	span__init(&c.a, "A");
+	span__scan(f, collect, &c, &st);
+	CHECK(c.a.nwin == 1 && c.a.bad == 1, "bad histogram counted: %d", c.a.bad);
+	CHECK(c.a.oncpu_ns == 0 && c.a.nprog == 0 && json_object_size(c.a.culprits) == 0,
+	      "malformed values ignored");
+	j = span__to_json(&c.a);
+	CHECK(json_is_null(json_object_get(j, "per_unit")), "no per-unit figures without units");
+	json_decref(j);
+	span__free(&c.a);
+	fclose(f);
+	CHECK(span__scan_path("/nonexistent/windows.jsonl", NULL, NULL, &st) == -2, "missing file");
+}
+
+int main(void)
+{
+	RUN(test_span_sums);
+	RUN(test_units_from_start);
+	RUN(test_bad_entries);
+	return UT_EXIT();
+}

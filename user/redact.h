@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Redaction of logs: e-mail addresses, UUIDs, URLs and IP addresses become stable tokens
+ * (USER_1, ID_1, URL_1, IP_1): within one experiment the same value always gets the same token.
+ * The state kept between runs holds salted 64-bit hashes of the values, never the values.
+ */
+#ifndef CONTRACE_REDACT_H
+#define CONTRACE_REDACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+
+enum ct_redact_kind { CT_RED_URL, CT_RED_EMAIL, CT_RED_ID, CT_RED_IP, CT_RED_NR };
+
+extern const char *const ct_redact_tokens[CT_RED_NR]; /* "URL", "USER", "ID", "IP" */
+
+struct redactor;
+
+/* An empty redactor with a fresh random salt. */
+struct redactor *redact__new(void);
+void redact__free(struct redactor *r);
+/* Load the state saved by redact__save; -ENOENT when there is none, -EINVAL (with a message
+ * naming @path) when it is malformed. */
+int redact__load(struct redactor *r, const char *path);
+int redact__save(const struct redactor *r, const char *path);
+/* Append @line (len bytes, any content) to @out with every match replaced by its token. */
+void redact__line(struct redactor *r, const char *line, size_t len, struct ct_buf *out);
+/* Tokens written since the redactor was made or loaded, per kind. */
+uint64_t redact__written(const struct redactor *r, enum ct_redact_kind k);
+/* Distinct values known (tokens handed out over the whole experiment), per kind. */
+uint64_t redact__distinct(const struct redactor *r, enum ct_redact_kind k);
+
+#endif /* CONTRACE_REDACT_H */

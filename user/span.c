@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "histo.h"
+#include "span.h"
+
+static const char *const off_names[CT_OFF_NR] = {
+	"disk", "uninterruptible", "socket", "poll", "lock", "sleep", "child", "pipe", "other",
+};
+static const char *const lost_names[3] = { "storage_full", "recursion", "unseen_switches" };
+
+uint64_t ct_json_u64(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) :
+								 0;
+}
+
+double ct_json_num(const json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	while (!ret && (n = getline(&line, &cap, f)) > 0) {
+		json_t *o = json_loadb(line, (size_t)n, JSON_DECODE_ANY, NULL);
+		const char *type = json_string_value(json_object_get(o, "type"));
+
+		st->lines++;
+		if (type && !strcmp(type, "window") && json_is_array(json_object_get(o, "jobs"))) {
+			st->windows++;
+			ret = fn ? fn(o, arg) : 0;
+		} else if (type && !strcmp(type, "session")) {
+			st->sessions++;
+			json_decref(st->session);
+			st->session = json_incref(o);
+		} else if (n > 1 || line[0] != '\n') {
+			if (!st->bad_lines++)
+				st->first_bad_line = st->lines;
+		}
+		json_decref(o);
+	}
+	free(line);
+	return ret;
+}
+
+int span__scan_path(const char *path, span_window_fn fn, void *arg, struct span_scan *st)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		ct_err("cannot read %s: %s", path, strerror(-ret));
+		memset(st, 0, sizeof(*st));
+		return ret;
+	}
+	ret = span__scan(f, fn, arg, st);
+	if (!ret && ferror(f)) {
+		ret = -EIO;
+		ct_err("cannot read %s: %s", path, strerror(EIO));
+	}
+	fclose(f);
+	return ret;
+}
+
+void span__init(struct ct_span *s, const char *job)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->job, sizeof(s->job), "%s", job);
+	s->culprits = json_object();
+	s->kernel = json_object();
+	s->system = json_object();
+}
+
+void span__free(struct ct_span *s)
+{
+	json_decref(s->culprits);
+	json_decref(s->kernel);
+	json_decref(s->system);
+	s->culprits = s->kernel = s->system = NULL;
+}
+
+static const json_t *job_entry(const json_t *win, const char *job)
+{
+	size_t i;
+	json_t *j;
+
+	json_array_foreach(json_object_get(win, "jobs"), i, j) {
+		const char *name = json_string_value(json_object_get(j, "name"));
+
+		if (name && !strcmp(name, job))
+			return j;
+	}
+	return NULL;
+}
+
+/* dst[k][kk] += src[k][kk] for the integer leaves of a two-level object. */
+static void sum2(json_t *dst, const json_t *src)
+{
+	const char *k, *kk;
+	json_t *inner, *v;
+
+	json_object_foreach((json_t *)src, k, inner) {
+		json_t *d = json_object_get(dst, k);
+
+		if (!json_is_object(inner))
+			continue;
+		if (!d) {
+			d = json_object();
+			json_object_set_new(dst, k, d);
+		}
+		json_object_foreach(inner, kk, v) {
+			if (json_is_integer(v) && json_integer_value(v) >= 0)
+				json_object_set_new(d, kk,
+						    json_integer((json_int_t)(ct_json_u64(d, kk) +
+									      ct_json_u64(inner, kk))));
+		}
+	}
+}
+
+static void add_culprits(json_t *dst, const json_t *arr)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(arr, i, c) {
+		const char *name = json_string_value(json_object_get(c, "job"));
+		json_t *one;
+
+		if (!name)
+			continue;
+		one = json_pack("{s{sOsOsO}}", name, "runq_ns", json_object_get(c, "runq_ns"),
+				"count", json_object_get(c, "count"), "preempts",
+				json_object_get(c, "preempts"));
+		if (one)
+			sum2(dst, one);
+		json_decref(one);
+	}
+}
+
+static bool read_progress(const json_t *job, struct ct_progress *p)
+{
+	const json_t *o = json_object_get(job, "progress");
+
+	if (!json_is_object(o))
+		return false;
+	progress__from_json(o, p);
+	return true;
+}
+
+/* A histogram absent is empty; one present but malformed is counted as bad. */
+static void add_hist(struct ct_span *s, uint64_t *h, const json_t *sparse)
+{
+	if (sparse && histo__add_json(h, sparse))
+		s->bad++;
+}
+
+void span__see_before(struct ct_span *s, const json_t *win)
+{
+	const json_t *j = job_entry(win, s->job);
+
+	if (!j)
+		return;
+	s->seen_before = true;
+	if (read_progress(j, &s->prog_base))
+		s->has_base = true;
+}
+
+bool span__add_window(struct ct_span *s, const json_t *win)
+{
+	const json_t *j = job_entry(win, s->job), *cpu, *runq, *off, *lost;
+	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
+	struct ct_progress p;
+
+	if (!j)
+		return false;
+	if (!s->nwin++ || start < s->from_ns)
+		s->from_ns = start;
+	if (end > s->to_ns)
+		s->to_ns = end;
+	s->dur_s += ct_json_num(win, "dur_s", 0);
+	cpu = json_object_get(j, "cpu");
+	s->oncpu_ns += ct_json_u64(cpu, "oncpu_ns");
+	s->nvcsw += ct_json_u64(cpu, "nvcsw");
+	s->nivcsw += ct_json_u64(cpu, "nivcsw");
+	runq = json_object_get(j, "runq");
+	s->runq_ns += ct_json_u64(runq, "ns");
+	s->runq_cnt += ct_json_u64(runq, "count");
+	if (ct_json_u64(runq, "max_ns") > s->runq_max_ns)
+		s->runq_max_ns = ct_json_u64(runq, "max_ns");
+	add_hist(s, s->runq_hist, json_object_get(runq, "hist"));
+	add_hist(s, s->sock_hist, json_object_get(json_object_get(j, "socket_wait"), "hist"));
+	off = json_object_get(j, "offcpu");
+	for (int r = 0; r < CT_OFF_NR; r++) {
+		s->off_ns[r] += ct_json_u64(json_object_get(off, off_names[r]), "ns");
+		s->off_cnt[r] += ct_json_u64(json_object_get(off, off_names[r]), "count");
+	}
+	add_culprits(s->culprits, json_object_get(j, "culprits"));
+	sum2(s->kernel, json_object_get(j, "kernel"));
+	sum2(s->system, json_object_get(win, "system"));
+	lost = json_object_get(win, "lost");
+	for (int k = 0; k < 3; k++)
+		s->lost[k] += ct_json_u64(lost, lost_names[k]);
+	if (json_is_true(json_object_get(j, "ended")))
+		s->ended = true;
+	if (read_progress(j, &p)) {
+		if (!s->nprog++) {
+			s->prog_first = p;
+			s->prog_first_ns = end;
+		}
+		s->prog_last = p;
+		s->prog_last_ns = end;
+	}
+	return true;
+}
+
+int64_t span__units(const struct ct_span *s)
+{
+	int64_t from;
+
+	if (!s->nprog || s->prog_last.done < 0)
+		return -1;
+	if (s->has_base)
+		from = s->prog_base.done;
+	else if (!s->seen_before)
+		from = 0; /* the job started within the span: its count started at 0 */
+	else
+		from = s->prog_first.done;
+	return from >= 0 && s->prog_last.done >= from ? s->prog_last.done - from : -1;
+}
+
+static json_t *hist_json(const uint64_t *h, uint64_t max, uint64_t ns)
+{
+	uint64_t n = histo__count(h);
+	json_t *o = json_pack("{sIsI}", "ns", (json_int_t)ns, "count", (json_int_t)n);
+
+	if (max)
+		json_object_set_new(o, "max_ns", json_integer((json_int_t)max));
+	json_object_set_new(o, "p50_ns", n ? json_integer((json_int_t)histo__percentile(h, 50, max)) :
+					     json_null());
+	json_object_set_new(o, "p90_ns", n ? json_integer((json_int_t)histo__percentile(h, 90, max)) :
+					     json_null());
+	json_object_set_new(o, "p99_ns", n ? json_integer((json_int_t)histo__percentile(h, 99, max)) :
+					     json_null());
+	json_object_set_new(o, "hist", histo__to_json(h));
+	return o;
+}
+
+/* Figures per unit of work, in ns (or counts): only when units are known and non-zero. */
+static json_t *per_unit_json(const struct ct_span *s, int64_t units)
+{
+	double u = (double)units;
+	json_t *o, *off;
+
+	if (units <= 0)
+		return json_null();
+	off = json_object();
+	for (int r = 0; r < CT_OFF_NR; r++)
+		json_object_set_new(off, off_names[r], json_real((double)s->off_ns[r] / u));
+	o = json_pack("{sfsfsfsfsfso}", "wall_ns", s->dur_s * 1e9 / u, "oncpu_ns",
+		      (double)s->oncpu_ns / u, "runq_ns", (double)s->runq_ns / u, "socket_wait_ns",
+		      (double)s->off_ns[CT_OFF_SOCKET] / u, "socket_waits",
+		      (double)s->off_cnt[CT_OFF_SOCKET] / u, "offcpu_ns", off);
+	return o;
+}
+
+json_t *span__to_json(const struct ct_span *s)
+{
+	json_t *o, *off = json_object(), *lost = json_object(), *prog = json_object();
+	int64_t units = span__units(s);
+	char from[40] = "", to[40] = "";
+
+	if (s->nwin) {
+		ct_fmt_utc(s->from_ns, from, sizeof(from));
+		ct_fmt_utc(s->to_ns, to, sizeof(to));
+	}
+	for (int r = 0; r < CT_OFF_NR; r++)
+		json_object_set_new(off, off_names[r],
+				    json_pack("{sIsI}", "ns", (json_int_t)s->off_ns[r], "count",
+					      (json_int_t)s->off_cnt[r]));
+	for (int k = 0; k < 3; k++)
+		json_object_set_new(lost, lost_names[k], json_integer((json_int_t)s->lost[k]));
+	if (s->nprog) {
+		json_object_set_new(prog, "first", progress__to_json(&s->prog_first));
+		json_object_set_new(prog, "last", progress__to_json(&s->prog_last));
+		if (s->has_base)
+			json_object_set_new(prog, "before", progress__to_json(&s->prog_base));
+	}
+	json_object_set_new(prog, "units", units >= 0 ? json_integer(units) : json_null());
+	o = json_pack("{ss si ss ss sI sI sf sb}", "job", s->job, "windows", s->nwin, "from", from,
+		      "to", to, "from_ns", (json_int_t)s->from_ns, "to_ns", (json_int_t)s->to_ns,
+		      "dur_s", s->dur_s, "ended", s->ended);
+	json_object_set_new(o, "cpu", json_pack("{sIsIsI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
+						"nvcsw", (json_int_t)s->nvcsw, "nivcsw",
+						(json_int_t)s->nivcsw));
+	json_object_set_new(o, "runq", hist_json(s->runq_hist, s->runq_max_ns, s->runq_ns));
+	json_object_set_new(o, "offcpu", off);
+	json_object_set_new(o, "socket_wait", hist_json(s->sock_hist, 0, s->off_ns[CT_OFF_SOCKET]));
+	json_object_set_new(o, "culprits", json_deep_copy(s->culprits));
+	json_object_set_new(o, "kernel", json_deep_copy(s->kernel));
+	json_object_set_new(o, "system", json_deep_copy(s->system));
+	json_object_set_new(o, "lost", lost);
+	json_object_set_new(o, "progress", prog);
+	json_object_set_new(o, "per_unit", per_unit_json(s, units));
+	return o;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Reading windows.jsonl back: every window line in order, and one job's figures summed over a
+ * span of windows (deltas added up, histograms merged, culprits and kernel counters summed by
+ * name). snapshot and report read the recorder's output this way, while it is still running.
+ */
+#ifndef CONTRACE_SPAN_H
+#define CONTRACE_SPAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "contrace.h"
+#include "hist.h"
+#include "progress.h"
+#include "util.h"
+
+struct ct_span {
+	char job[CT_NAME_MAX];
+	int nwin;			/* windows in which the job appears */
+	uint64_t from_ns, to_ns;	/* start of the first of them, end of the last */
+	double dur_s;			/* their summed length */
+	uint64_t oncpu_ns, nvcsw, nivcsw;
+	uint64_t runq_ns, runq_cnt, runq_max_ns;
+	uint64_t runq_hist[CT_HIST_NBUCKETS];
+	uint64_t off_ns[CT_OFF_NR], off_cnt[CT_OFF_NR];
+	uint64_t sock_hist[CT_HIST_NBUCKETS];
+	json_t *culprits;		/* {"B": {"runq_ns": n, "count": n, "preempts": n}, ...} */
+	json_t *kernel;			/* {"cpu.pressure": {"some_total_us": n, ...}, ...} */
+	json_t *system;			/* node PSI over the same windows */
+	uint64_t lost[3];		/* storage_full, recursion, unseen_switches */
+	int nprog;			/* windows that carried a progress line */
+	struct ct_progress prog_first, prog_last;
+	uint64_t prog_first_ns, prog_last_ns;	/* end of the windows that carried them */
+	bool seen_before;		/* the job was in a window before the span */
+	bool has_base;			/* ... and printed progress there: */
+	struct ct_progress prog_base;	/* the last progress line before the span */
+	bool ended;
+	int bad;			/* job entries that did not have the expected form */
+};
+
+/* Called for each window line; a non-zero return stops the scan and is returned. */
+typedef int (*span_window_fn)(const json_t *win, void *arg);
+
+struct span_scan {
+	int lines, windows, sessions;
+	int bad_lines;		/* not JSON, or not an object with a known type */
+	int first_bad_line;
+	json_t *session;	/* the last session line seen (a new reference), or NULL */
+};
+
+/*
+ * Every window line of @f in order. Lines that do not parse are counted and skipped (a torn
+ * last line after a crash is normal). Returns 0 or the callback's non-zero value.
+ */
+int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st);
+/* Open @path and scan it; -errno with a message naming @path when it cannot be read. */
+int span__scan_path(const char *path, span_window_fn fn, void *arg, struct span_scan *st);
+
+void span__init(struct ct_span *s, const char *job);
+void span__free(struct ct_span *s);
+/* Add @job's entry of window @win to @s; false when the window has no such job. */
+bool span__add_window(struct ct_span *s, const json_t *win);
+/* A window before the span: only the job's last progress line before it is kept. */
+void span__see_before(struct ct_span *s, const json_t *win);
+/* The span as JSON: totals, percentiles, per-unit figures when progress is known. */
+json_t *span__to_json(const struct ct_span *s);
+/* Units of work done within the span (progress delta), or -1 when unknown. */
+int64_t span__units(const struct ct_span *s);
+
+/* Small accessors of jansson values with defaults. */
+uint64_t ct_json_u64(const json_t *o, const char *key);
+double ct_json_num(const json_t *o, const char *key, double dflt);
+
+#endif /* CONTRACE_SPAN_H */
