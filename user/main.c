@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* contrace: attribute system contention (CPU, disk, network, memory) to the jobs that wait. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "commands.h"
 
@@ -40,9 +41,15 @@ int main(int argc, char **argv)
 		printf("contrace %s\n", CONTRACE_VERSION);
 		return 0;
 	}
+	/* argp wraps at 79 columns by default; the help texts are laid out for 100. */
+	setenv("ARGP_HELP_FMT", "rmargin=100", 0);
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (!strcmp(argv[1], cmds[i].name)) {
-			argv[1] = argv[0];
+			char prog[64];
+
+			/* argp names the program from argv[0]: "contrace record". */
+			snprintf(prog, sizeof(prog), "contrace %s", cmds[i].name);
+			argv[1] = prog;
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
+#include "logtail.h"
 #include "table.h"
 #include "window.h"
 
@@ -27,6 +28,8 @@ struct record_opts {
 	int nspecs;
 	const char *parents[8];
 	int nparents;
+	const char *logs[64];
+	int nlogs;
 	const char *name;
 	double interval;
 	double duration;
@@ -53,6 +56,7 @@ static const char doc[] =
 	"  sudo contrace record --jobs-under /sys/fs/cgroup/unified/jenkins -i 5 -o /var/tmp/exp\n"
 	"  sudo contrace record -o exp -- make -j8 test   # CMD runs as the sudo user, in its own cgroup\n"
 	"  sudo contrace record -d 60 -q --job api=/sys/fs/cgroup/unified/system.slice/api.service\n"
+	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --log A=/var/log/jobA.log\n"
 	"\n"
 	"EXIT STATUS: 0 when done; 1 on a run-time failure; 2 on a bad command line; with a CMD,\n"
 	"the CMD's own status (128+N when killed by signal N).\n"
@@ -66,6 +70,8 @@ static const struct argp_option options[] = {
 	  "and all its descendants, present and future. Repeatable." },
 	{ "jobs-under", 'J', "CGROUP", 0, "Every child cgroup of CGROUP is a job named after its "
 	  "directory, including children created while recording. Repeatable." },
+	{ "log", 'l', "NAME=FILE", 0, "Follow job NAME's log: each window carries its last "
+	  "[PERF] progress line (processed count, ETA), for costs per unit of work. Repeatable." },
 	{ "name", 'n', "NAME", 0, "Job name of CMD (default: CMD's base name)" },
 	{ "interval", 'i', "SECONDS", 0, "Window length (default 10; 0.1 to 3600)" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C, or until CMD "
@@ -93,6 +99,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		if (o->nparents == (int)(sizeof(o->parents) / sizeof(o->parents[0])))
 			argp_error(st, "too many --jobs-under options");
 		o->parents[o->nparents++] = arg;
+		break;
+	case 'l':
+		if (o->nlogs == (int)(sizeof(o->logs) / sizeof(o->logs[0])))
+			argp_error(st, "too many --log options");
+		o->logs[o->nlogs++] = arg;
 		break;
 	case 'n':
 		if (!ct_name_valid(arg))
@@ -267,6 +278,8 @@ struct recorder {
 	char out_path[4200];
 	char cmd_cgroup[4200];
 	int out_fd;
+	struct logtail logs[64];
+	int nlogs;
 	bool out_created;	/* this run created windows.jsonl */
 	bool table;
 };
@@ -294,6 +307,28 @@ static int append_line(struct recorder *r, json_t *o)
 	return err;
 }
 
+/* Each job whose log is followed gets its last progress line, as of the window's end. */
+static void add_progress(struct recorder *r, json_t *win)
+{
+	for (int i = 0; i < r->nlogs; i++) {
+		struct logtail *t = &r->logs[i];
+		size_t k;
+		json_t *j;
+		int err = logtail__poll(t);
+
+		if (err)
+			ct_err("cannot read log %s of job %s: %s", t->path, t->job, strerror(-err));
+		if (!t->have)
+			continue;
+		json_array_foreach(json_object_get(win, "jobs"), k, j) {
+			const char *name = json_string_value(json_object_get(j, "name"));
+
+			if (name && !strcmp(name, t->job))
+				json_object_set_new(j, "progress", progress__to_json(&t->last));
+		}
+	}
+}
+
 static int emit_window(struct recorder *r, bool final)
 {
 	json_t *o;
@@ -303,6 +338,7 @@ static int emit_window(struct recorder *r, bool final)
 	r->w.final = final;
 	window__read(&r->w, &r->jobs);
 	o = window__json(&r->w, &r->jobs, r->session);
+	add_progress(r, o);
 	err = append_line(r, o);
 	if (err) {
 		/* Keep the baselines: the next window covers this one's time too. */
@@ -380,6 +416,9 @@ static int setup_jobs(struct recorder *r)
 	struct ct_job *j;
 	int err;
 
+	for (int i = 0; i < r->o.nlogs; i++, r->nlogs++)
+		if (logtail__init(&r->logs[i], r->o.logs[i]))
+			return 2;
 	for (int i = 0; i < r->o.nspecs; i++)
 		if (jobs__add_spec(&r->jobs, r->o.specs[i]))
 			return 2;
@@ -573,5 +612,7 @@ int cmd_record(int argc, char **argv)
 	if (r.out_fd >= 0)
 		close(r.out_fd);
 	jobs__free(&r.jobs);
+	for (int i = 0; i < r.nlogs; i++)
+		logtail__free(&r.logs[i]);
 	return ret;
 }

@@ -3,6 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "logtail.h"
 #include "progress.h"
 #include "ut.h"
 
@@ -159,6 +162,46 @@ static void test_json_roundtrip(void)
 	json_decref(j);
 }
 
+static void append(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_logtail(void)
+{
+	char path[] = "/tmp/contrace-log-XXXXXX", spec[64];
+	struct logtail t;
+	int fd = mkstemp(path);
+
+	close(fd);
+	unlink(path);
+	snprintf(spec, sizeof(spec), "A=%s", path);
+	CHECK(logtail__init(&t, "noequals") == -22 && logtail__init(&t, "a/b=x") == -22,
+	      "bad specs");
+	CHECK(!logtail__init(&t, spec) && !strcmp(t.job, "A"), "spec");
+	CHECK(!logtail__poll(&t) && !t.have, "a log that does not exist yet is not an error");
+	append(path, "w", "start\n[PERF] Processed 250 elements. Avg per element: 0.1 s. Elap");
+	CHECK(!logtail__poll(&t) && !t.have, "a partial line waits for its end");
+	append(path, "a", "sed: 25 s\n[PERF] 300/1000 (30% relative) processed.\n[PERF] Total "
+			  "time: 9 s. Average per asset: 0.1 s\n");
+	CHECK(!logtail__poll(&t) && t.have && t.last.done == 300 && t.perf_lines == 3,
+	      "last counted line wins: %ld of %lu", (long)t.last.done,
+	      (unsigned long)t.perf_lines);
+	append(path, "w", "[PERF] 5/10 (50% relative) processed.\n");
+	CHECK(!logtail__poll(&t) && t.last.done == 5, "a truncated log is read from its start");
+	unlink(path);
+	append(path, "w", "[PERF] 7/10 (70% relative) processed. padding padding padding\n");
+	CHECK(!logtail__poll(&t) && t.last.done == 7, "a replaced (rotated) log is followed");
+	logtail__feed(&t, "[PERF] 9/10 (90% relative)", 26);
+	logtail__feed(&t, " processed.\n", 12);
+	CHECK(t.last.done == 9, "a line split over two reads");
+	logtail__free(&t);
+	unlink(path);
+}
+
 int main(void)
 {
 	RUN(test_relative);
@@ -167,5 +210,6 @@ int main(void)
 	RUN(test_fallback);
 	RUN(test_malformed);
 	RUN(test_json_roundtrip);
+	RUN(test_logtail);
 	return UT_EXIT();
 }
