@@ -5,5 +5,8 @@
 
 int cmd_record(int argc, char **argv);
 int cmd_pstats(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif /* CONTRACE_COMMANDS_H */

@@ -13,6 +13,9 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "record", cmd_record, "trace the node; append a per-job window to windows.jsonl" },
+	{ "init", cmd_init, "create an experiment folder: the plan, snapshots/, analysis/" },
+	{ "snapshot", cmd_snapshot, "write one job's snapshot files for one moment (t0, t1...)" },
+	{ "report", cmd_report, "compare the snapshots: ETA, per-unit costs, who hurt whom" },
 	{ "pstats", cmd_pstats, "print the hottest functions of a cProfile file (plain or gzip)" },
 };
 

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The human form of a snapshot's contention file (NAME_TAG_contention.txt). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "contention.h"
+#include "span.h"
+
+static const char *dur(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns) || ns < 0)
+		snprintf(buf, len, "-");
+	else
+		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
+	return buf;
+}
+
+/* One row: name, total, share of the job's thread time, per unit. */
+static void row(struct ct_buf *b, const char *name, double ns, double thread_ns, int64_t units,
+		const char *extra)
+{
+	char t[32], u[32];
+
+	ct_buf_printf(b, "  %-22s %10s %6.1f%% %12s  %s\n", name, dur(ns, t, sizeof(t)),
+		      thread_ns > 0 ? 100.0 * ns / thread_ns : 0.0,
+		      units > 0 ? dur(ns / (double)units, u, sizeof(u)) : "-", extra ? extra : "");
+}
+
+static void pcts(const json_t *h, char *buf, size_t len)
+{
+	char a[32], b[32], c[32], d[32];
+	json_t *p50 = json_object_get(h, "p50_ns");
+
+	if (!json_is_integer(p50)) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len, "n=%llu p50 %s p90 %s p99 %s%s%s",
+		 (unsigned long long)ct_json_u64(h, "count"),
+		 dur((double)ct_json_u64(h, "p50_ns"), a, sizeof(a)),
+		 dur((double)ct_json_u64(h, "p90_ns"), b, sizeof(b)),
+		 dur((double)ct_json_u64(h, "p99_ns"), c, sizeof(c)),
+		 json_object_get(h, "max_ns") ? " max " : "",
+		 json_object_get(h, "max_ns") ? dur((double)ct_json_u64(h, "max_ns"), d, sizeof(d)) :
+						"");
+}
+
+static void culprits(struct ct_buf *b, const json_t *span)
+{
+	const json_t *c = json_object_get(span, "culprits");
+	double runq = (double)ct_json_u64(json_object_get(span, "runq"), "ns");
+	const char *name;
+	json_t *v;
+	char t[32];
+
+	ct_buf_printf(b, "\nWho held the CPU while %s waited in the run queue:\n",
+		      json_string_value(json_object_get(span, "job")));
+	if (!json_object_size(c))
+		ct_buf_printf(b, "  (no run-queue delay)\n");
+	json_object_foreach((json_t *)c, name, v)
+		ct_buf_printf(b, "  %-22s %10s %6.1f%%   preempted it %llu times%s\n", name,
+			      dur((double)ct_json_u64(v, "runq_ns"), t, sizeof(t)),
+			      runq > 0 ? 100.0 * (double)ct_json_u64(v, "runq_ns") / runq : 0.0,
+			      (unsigned long long)ct_json_u64(v, "preempts"),
+			      !strcmp(name, json_string_value(json_object_get(span, "job"))) ?
+				      "   (its own other threads)" :
+			      !strcmp(name, "idle") ? "   (CPU idle: wakeup latency)" :
+						      "");
+}
+
+static void kernel(struct ct_buf *b, const json_t *span)
+{
+	const char *file, *key;
+	json_t *kv, *v;
+
+	ct_buf_printf(b, "\nKernel's own figures for the job's cgroup (deltas over the span):\n");
+	if (!json_object_size(json_object_get(span, "kernel")))
+		ct_buf_printf(b, "  (none read)\n");
+	json_object_foreach(json_object_get(span, "kernel"), file, kv) {
+		ct_buf_printf(b, "  %-16s", file);
+		json_object_foreach(kv, key, v)
+			ct_buf_printf(b, " %s=%lld", key, (long long)json_integer_value(v));
+		ct_buf_printf(b, "\n");
+	}
+}
+
+void contention__text(const json_t *c, struct ct_buf *b)
+{
+	const json_t *span = json_object_get(c, "span"), *off = json_object_get(span, "offcpu");
+	const json_t *prog = json_object_get(span, "progress"), *runq = json_object_get(span, "runq");
+	const json_t *sock = json_object_get(span, "socket_wait");
+	int64_t units = json_is_integer(json_object_get(prog, "units")) ?
+				json_integer_value(json_object_get(prog, "units")) :
+				-1;
+	double oncpu = (double)ct_json_u64(json_object_get(span, "cpu"), "oncpu_ns");
+	double rq = (double)ct_json_u64(runq, "ns"), thread = oncpu + rq, wall;
+	const char *name;
+	json_t *v;
+	char extra[200], t[32];
+
+	json_object_foreach((json_t *)off, name, v)
+		thread += (double)ct_json_u64(v, "ns");
+	wall = ct_json_num(span, "dur_s", 0) * 1e9;
+	ct_buf_printf(b, "contrace contention: job %s, snapshot %s at %s\n",
+		      json_string_value(json_object_get(c, "job")),
+		      json_string_value(json_object_get(c, "tag")),
+		      json_string_value(json_object_get(c, "snapshot")));
+	ct_buf_printf(b, "span: %s .. %s (%s, %lld windows), %s%s\n",
+		      json_string_value(json_object_get(span, "from")),
+		      json_string_value(json_object_get(span, "to")), dur(wall, t, sizeof(t)),
+		      (long long)json_integer_value(json_object_get(span, "windows")),
+		      json_is_string(json_object_get(c, "previous_tag")) ?
+			      "since the previous snapshot " :
+			      "since the job started",
+		      json_string_value(json_object_get(c, "previous_tag")) ?: "");
+	if (units > 0)
+		ct_buf_printf(b, "units of work: %lld in the span ([PERF] lines): %.2f per second, "
+			      "%s of wall time each\n",
+			      (long long)units, (double)units / (wall / 1e9),
+			      dur(wall / (double)units, t, sizeof(t)));
+	else
+		ct_buf_printf(b, "units of work: unknown (no [PERF] progress in the recording: "
+			      "record with --log NAME=FILE)\n");
+	ct_buf_printf(b, "\n  %-22s %10s %7s %12s\n", "thread time by state", "total", "share",
+		      "per unit");
+	row(b, "on CPU", oncpu, thread, units, NULL);
+	pcts(runq, extra, sizeof(extra));
+	row(b, "run-queue delay", rq, thread, units, extra);
+	json_object_foreach((json_t *)off, name, v) {
+		char label[64];
+
+		if (!ct_json_u64(v, "ns"))
+			continue;
+		snprintf(label, sizeof(label), "off-CPU %s", name);
+		if (!strcmp(name, "socket"))
+			pcts(sock, extra, sizeof(extra));
+		else
+			snprintf(extra, sizeof(extra), "n=%llu",
+				 (unsigned long long)ct_json_u64(v, "count"));
+		row(b, label, (double)ct_json_u64(v, "ns"), thread, units, extra);
+	}
+	culprits(b, span);
+	kernel(b, span);
+	ct_buf_printf(b, "\nJobs that ran beside it (windows in which both ran): ");
+	{
+		const char *k;
+		json_t *n;
+		bool first = true;
+
+		json_object_foreach(json_object_get(c, "concurrent_jobs"), k, n) {
+			ct_buf_printf(b, "%s%s %lld", first ? "" : ", ", k,
+				      (long long)json_integer_value(n));
+			first = false;
+		}
+		ct_buf_printf(b, "%s\n", first ? "none" : "");
+	}
+	{
+		const json_t *lost = json_object_get(span, "lost");
+
+		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu unseen_switches=%llu\n",
+			      (unsigned long long)ct_json_u64(lost, "storage_full"),
+			      (unsigned long long)ct_json_u64(lost, "recursion"),
+			      (unsigned long long)ct_json_u64(lost, "unseen_switches"));
+	}
+}
