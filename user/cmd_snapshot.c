@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "commands.h"
@@ -26,6 +27,7 @@
 struct snap_opts {
 	const char *job, *tag, *dir, *log, *profile, *from;
 	bool no_redact, since_start, force, no_sys;
+	uint64_t at_ns;
 	long max_log, gzip_above;
 };
 
@@ -49,7 +51,8 @@ static const char doc[] =
 	"\n"
 	"OPTIONS:";
 
-enum { OPT_NO_REDACT = 1000, OPT_SINCE_START, OPT_FORCE, OPT_MAX_LOG, OPT_GZIP, OPT_NO_SYS };
+enum { OPT_NO_REDACT = 1000, OPT_SINCE_START, OPT_FORCE, OPT_MAX_LOG, OPT_GZIP, OPT_NO_SYS,
+       OPT_AT };
 
 static const struct argp_option options[] = {
 	{ "dir", 'd', "DIR", 0, "The experiment folder (made by contrace init)" },
@@ -65,9 +68,35 @@ static const struct argp_option options[] = {
 	{ "max-log", OPT_MAX_LOG, "BYTES", 0, "Trim logs larger than this (default 2000000)" },
 	{ "gzip-above", OPT_GZIP, "BYTES", 0, "Gzip profiles larger than this (default 1000000)" },
 	{ "no-sys", OPT_NO_SYS, NULL, 0, "Skip NAME_TAG_sys.txt (it takes 5 s)" },
+	{ "at", OPT_AT, "TIME", 0, "Take the contention up to TIME (UTC, 2026-11-24T10:00:00Z, or "
+	  "seconds since the epoch) instead of now, after the fact; sys.txt is then skipped" },
 	{ "force", OPT_FORCE, NULL, 0, "Replace this job's files of this tag" },
 	{},
 };
+
+/* "2026-11-24T10:00:00Z" (fraction allowed) or "1795527461.5". */
+static int parse_time(const char *s, uint64_t *ns)
+{
+	struct tm tm = { 0 };
+	double frac = 0;
+	char *end;
+
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end) {
+		if (*end == '.') {
+			frac = strtod(end, &end);
+		}
+		if (strcmp(end, "Z"))
+			return -EINVAL;
+		*ns = (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)(frac * 1e9);
+		return 0;
+	}
+	frac = strtod(s, &end);
+	if (end == s || *end || !(frac > 0) || frac > 1e11)
+		return -EINVAL;
+	*ns = (uint64_t)(frac * 1e9);
+	return 0;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
@@ -96,6 +125,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_GZIP:
 		if (ct_parse_long("--gzip-above", arg, 0, LONG_MAX, &o->gzip_above))
 			exit(2);
+		break;
+	case OPT_AT:
+		if (parse_time(arg, &o->at_ns))
+			argp_error(st, "--at '%s': expected 2026-11-24T10:00:00Z or seconds since the "
+				   "epoch", arg);
+		o->no_sys = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(st, "unexpected argument '%s'", arg);
@@ -321,15 +356,22 @@ static bool find_windows(struct snap *s)
 {
 	struct stat st;
 
+	char abs[PATH_MAX];
+	bool found = true;
+
 	if (s->o.from) {
 		if (!stat(s->o.from, &st) && S_ISDIR(st.st_mode))
 			snprintf(s->windows, sizeof(s->windows), "%s/windows.jsonl", s->o.from);
 		else
 			snprintf(s->windows, sizeof(s->windows), "%s", s->o.from);
-		return true;
+	} else {
+		snprintf(s->windows, sizeof(s->windows), "%s/recording/windows.jsonl", s->o.dir);
+		found = !access(s->windows, F_OK);
 	}
-	snprintf(s->windows, sizeof(s->windows), "%s/recording/windows.jsonl", s->o.dir);
-	return !access(s->windows, F_OK);
+	/* Absolute, so that report finds it from anywhere. */
+	if (found && realpath(s->windows, abs))
+		snprintf(s->windows, sizeof(s->windows), "%s", abs);
+	return found;
 }
 
 /* The end of this job's latest earlier snapshot, and its tag: where this one starts. */
@@ -390,10 +432,6 @@ static int scan_window(const json_t *win, void *arg)
 
 	if (end > sc->to)
 		return 0;
-	if (end <= sc->from)
-		span__see_before(&sc->span, win);
-	else if (!span__add_window(&sc->span, win))
-		return 0;
 	json_array_foreach(json_object_get(win, "jobs"), i, j) {
 		const char *name = ran(j);
 
@@ -403,7 +441,12 @@ static int scan_window(const json_t *win, void *arg)
 				sc->job_start_ns = ct_json_u64(win, "start_ns");
 		}
 	}
-	if (!mine || end <= sc->from)
+	/* "Since the job started": the windows before it first ran are not its time. */
+	if (end <= sc->from || !sc->job_start_ns) {
+		span__see_before(&sc->span, win);
+		return 0;
+	}
+	if (!span__add_window(&sc->span, win) || !mine)
 		return 0;
 	json_array_foreach(json_object_get(win, "jobs"), i, j) {
 		const char *name = ran(j);
@@ -680,7 +723,7 @@ static int snapshot(struct snap *s)
 	}
 	if ((err = check_free(s)))
 		return err;
-	s->now_ns = ct_real_ns();
+	s->now_ns = s->o.at_ns ? s->o.at_ns : ct_real_ns();
 	ct_fmt_utc(s->now_ns, s->now, sizeof(s->now));
 	gethostname(s->host, sizeof(s->host) - 1);
 	snprintf(state, sizeof(state), "%s/.contrace-redact", s->o.dir);

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The report's model and verdicts. Job A is the job snapshotted at two moments that ran
+ * first; t0 is its first snapshot ("A alone": the span since A started), t1 its second ("A
+ * with B": the span since t0). Every comparison is per unit of work, so a job that simply
+ * processed fewer items in the second span is not mistaken for a slower one.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "report.h"
+#include "span.h"
+
+/* Thresholds of the verdicts (docs/report.md explains them). */
+#define DEGRADED_PCT 20.0	/* wall time per unit up by this much: degraded */
+#define STEADY_PCT 10.0		/* within this: unchanged */
+#define UNITS_HIGH 100		/* units per span for high confidence */
+#define UNITS_MIN 20		/* below this per span: not enough data */
+#define WINDOWS_HIGH 5
+#define SHARE_MIN 0.10		/* a resource explains at least this share of the slowdown */
+
+double rpt_pct(double a, double b)
+{
+	return a > 0 && isfinite(a) && isfinite(b) ? 100.0 * (b - a) / a : NAN;
+}
+
+static struct rjob *job_get(struct report *r, const char *name, bool create)
+{
+	for (int i = 0; i < r->njobs; i++)
+		if (!strcmp(r->jobs[i].name, name))
+			return &r->jobs[i];
+	if (!create || r->njobs == RPT_MAX_JOBS)
+		return NULL;
+	snprintf(r->jobs[r->njobs].name, CT_NAME_MAX, "%s", name);
+	return &r->jobs[r->njobs++];
+}
+
+static void add_snapshot(struct report *r, json_t *c)
+{
+	const char *job = json_string_value(json_object_get(c, "job"));
+	const char *tag = json_string_value(json_object_get(c, "tag"));
+	struct rjob *j;
+	struct rsnap *s;
+	int i;
+
+	if (!job || !tag || !json_is_object(json_object_get(c, "span")) ||
+	    !(j = job_get(r, job, true)) || j->nsnap == RPT_MAX_SNAPS) {
+		json_decref(c);
+		return;
+	}
+	/* Keep them ordered by time. */
+	for (i = j->nsnap; i > 0 && j->snap[i - 1].t_ns > ct_json_u64(c, "snapshot_ns"); i--)
+		j->snap[i] = j->snap[i - 1];
+	s = &j->snap[i];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->tag, sizeof(s->tag), "%s", tag);
+	s->t_ns = ct_json_u64(c, "snapshot_ns");
+	s->c = c;
+	s->span = json_object_get(c, "span");
+	j->nsnap++;
+	for (const char *ext = ".stats"; ext; ext = strcmp(ext, ".stats") ? NULL : ".stats.gz") {
+		snprintf(s->profile, sizeof(s->profile), "%s/snapshots/%s_%s_profile%s", r->dir, job,
+			 tag, ext);
+		if (!access(s->profile, R_OK))
+			break;
+		s->profile[0] = '\0';
+	}
+	if (!r->windows[0] && json_is_string(json_object_get(c, "source")))
+		snprintf(r->windows, sizeof(r->windows), "%s",
+			 json_string_value(json_object_get(c, "source")));
+}
+
+static int load_snapshots(struct report *r)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/snapshots", r->dir);
+	d = opendir(path);
+	if (!d) {
+		ct_err("cannot read %s: %s (is %s an experiment folder? see contrace init)", path,
+		       strerror(errno), r->dir);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		json_error_t jerr;
+		json_t *c;
+
+		if (n < 16 || strcmp(e->d_name + n - 16, "_contention.json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/snapshots/%s", r->dir, e->d_name);
+		c = json_load_file(path, 0, &jerr);
+		if (!c) {
+			fprintf(stderr, "contrace: note: %s:%d: %s; that snapshot is left out\n",
+				path, jerr.line, jerr.text);
+			continue;
+		}
+		add_snapshot(r, c);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void series_push(struct rseries *s, double t, double runq, double sock, double disk,
+			double rate, double cpus, double lock)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->t = realloc(s->t, s->cap * sizeof(double));
+		s->runq_ms = realloc(s->runq_ms, s->cap * sizeof(double));
+		s->sock_ms = realloc(s->sock_ms, s->cap * sizeof(double));
+		s->disk_ms_s = realloc(s->disk_ms_s, s->cap * sizeof(double));
+		s->rate = realloc(s->rate, s->cap * sizeof(double));
+		s->cpus = realloc(s->cpus, s->cap * sizeof(double));
+		s->lock_ms_s = realloc(s->lock_ms_s, s->cap * sizeof(double));
+		if (!s->t || !s->runq_ms || !s->sock_ms || !s->disk_ms_s || !s->rate || !s->cpus ||
+		    !s->lock_ms_s)
+			abort();
+	}
+	s->t[s->n] = t;
+	s->runq_ms[s->n] = runq;
+	s->sock_ms[s->n] = sock;
+	s->disk_ms_s[s->n] = disk;
+	s->rate[s->n] = rate;
+	s->cpus[s->n] = cpus;
+	s->lock_ms_s[s->n] = lock;
+	s->n++;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : NAN;
+}
+
+static void window_job(struct report *r, const json_t *win, const json_t *j)
+{
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *kind = json_string_value(json_object_get(j, "kind"));
+	const json_t *runq = json_object_get(j, "runq"), *off = json_object_get(j, "offcpu");
+	const json_t *prog = json_object_get(j, "progress");
+	double dur = ct_json_num(win, "dur_s", 0), rate = NAN, disk;
+	double oncpu = (double)ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns");
+	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
+	struct rjob *rj;
+
+	if (!name || (kind && (!strcmp(kind, "other") || !strcmp(kind, "kernel"))) ||
+	    !(rj = job_get(r, name, true)))
+		return;
+	if (!rj->s.n)
+		rj->s.last_done = -1;
+	if (oncpu > 0 && !rj->first_ran_ns)
+		rj->first_ran_ns = start;
+	if (json_is_object(prog)) {
+		int64_t done = json_integer_value(json_object_get(prog, "done"));
+
+		if (json_is_integer(json_object_get(prog, "done")) && rj->s.last_done >= 0 &&
+		    done >= rj->s.last_done && dur > 0)
+			rate = (double)(done - rj->s.last_done) / dur;
+		if (json_is_integer(json_object_get(prog, "done")))
+			rj->s.last_done = done;
+	}
+	disk = (double)ct_json_u64(json_object_get(off, "disk"), "ns") +
+	       (double)ct_json_u64(json_object_get(off, "uninterruptible"), "ns");
+	series_push(&rj->s, (double)(end - r->t0_ns) / 1e9,
+		    ratio((double)ct_json_u64(runq, "ns"), (double)ct_json_u64(runq, "count")) / 1e6,
+		    ratio((double)ct_json_u64(json_object_get(off, "socket"), "ns"),
+			  (double)ct_json_u64(json_object_get(off, "socket"), "count")) / 1e6,
+		    ratio(disk, dur) / 1e6, rate, ratio(oncpu, dur) / 1e9,
+		    ratio((double)ct_json_u64(json_object_get(off, "lock"), "ns"), dur) / 1e6);
+}
+
+static int scan(const json_t *win, void *arg)
+{
+	struct report *r = arg;
+	size_t i;
+	json_t *j;
+
+	if (!r->t0_ns)
+		r->t0_ns = ct_json_u64(win, "start_ns");
+	r->windows_read++;
+	json_array_foreach(json_object_get(win, "jobs"), i, j)
+		window_job(r, win, j);
+	return 0;
+}
+
+/* Job A: snapshotted twice, ran first. Job B: another snapshotted job, the first to start. */
+static void pick_jobs(struct report *r)
+{
+	r->a = r->b = -1;
+	for (int i = 0; i < r->njobs; i++) {
+		struct rjob *j = &r->jobs[i];
+
+		if (j->nsnap >= 2 && (r->a < 0 || j->first_ran_ns < r->jobs[r->a].first_ran_ns))
+			r->a = i;
+	}
+	for (int i = 0; r->a < 0 && i < r->njobs; i++)
+		if (r->jobs[i].nsnap && (r->a < 0 || r->jobs[i].snap[0].t_ns <
+							     r->jobs[r->a].snap[0].t_ns))
+			r->a = i;
+	for (int i = 0; i < r->njobs; i++) {
+		struct rjob *j = &r->jobs[i];
+
+		if (i == r->a || !j->nsnap)
+			continue;
+		if (r->b < 0 || j->first_ran_ns < r->jobs[r->b].first_ran_ns)
+			r->b = i;
+	}
+}
+
+int report__load(struct report *r, const char *dir, const char *windows)
+{
+	struct span_scan st;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->a = r->b = -1;
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+	if (windows)
+		snprintf(r->windows, sizeof(r->windows), "%s", windows);
+	if ((err = load_snapshots(r)))
+		return err;
+	if (!r->njobs) {
+		ct_err("%s/snapshots holds no contention snapshot: take them with contrace snapshot "
+		       "--from (the recorder's output)", dir);
+		return -ENOENT;
+	}
+	if (r->windows[0]) {
+		err = span__scan_path(r->windows, scan, r, &st);
+		r->bad_lines = st.bad_lines;
+		json_decref(st.session);
+		if (err)
+			return err;
+	}
+	pick_jobs(r);
+	return 0;
+}
+
+void report__free(struct report *r)
+{
+	for (int i = 0; i < r->njobs; i++) {
+		struct rjob *j = &r->jobs[i];
+
+		for (int k = 0; k < j->nsnap; k++)
+			json_decref(j->snap[k].c);
+		free(j->s.t);
+		free(j->s.runq_ms);
+		free(j->s.sock_ms);
+		free(j->s.disk_ms_s);
+		free(j->s.rate);
+		free(j->s.cpus);
+		free(j->s.lock_ms_s);
+	}
+	json_decref(r->verdicts);
+	json_decref(r->facts);
+}
+
+/* ---- verdicts ---- */
+
+/* A per-unit figure of a span (ns), NAN when units are unknown. */
+static double per_unit(const json_t *span, const char *key)
+{
+	const json_t *pu = json_object_get(span, "per_unit");
+
+	return json_is_object(pu) ? ct_json_num(pu, key, NAN) : NAN;
+}
+
+static double per_unit_off(const json_t *span, const char *reason)
+{
+	const json_t *pu = json_object_get(span, "per_unit");
+
+	return json_is_object(pu) ? ct_json_num(json_object_get(pu, "offcpu_ns"), reason, NAN) : NAN;
+}
+
+static int64_t units(const json_t *span)
+{
+	const json_t *u = json_object_get(json_object_get(span, "progress"), "units");
+
+	return json_is_integer(u) ? json_integer_value(u) : -1;
+}
+
+static double kernel_us_per_unit(const json_t *span, const char *file, const char *key)
+{
+	int64_t u = units(span);
+	const json_t *f = json_object_get(json_object_get(span, "kernel"), file);
+
+	if (u <= 0 || !json_is_object(f))
+		return NAN;
+	return (double)ct_json_u64(f, key) * 1e3 / (double)u;
+}
+
+static json_t *verdict(struct report *r, const char *q, const char *answer, const char *conf)
+{
+	json_t *v = json_pack("{ss ss ss s[]}", "question", q, "answer", answer, "confidence", conf,
+			      "evidence");
+
+	json_array_append_new(r->verdicts, v);
+	return json_object_get(v, "evidence");
+}
+
+static void say(json_t *evidence, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(json_t *evidence, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	json_array_append_new(evidence, json_string(s));
+	free(s);
+}
+
+static const char *dur(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "?");
+	else if (ns < 0) {
+		buf[0] = '-';
+		ct_fmt_dur((uint64_t)(-ns + 0.5), buf + 1, len - 1);
+	} else
+		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
+	return buf;
+}
+
+static const char *confidence(int64_t u0, int64_t u1, int w0, int w1)
+{
+	if (u0 >= UNITS_HIGH && u1 >= UNITS_HIGH && w0 >= WINDOWS_HIGH && w1 >= WINDOWS_HIGH)
+		return "high";
+	if (u0 >= 2 * UNITS_MIN && u1 >= 2 * UNITS_MIN)
+		return "medium";
+	return "low";
+}
+
+struct cmp {
+	const json_t *a0, *a1, *b1;
+	int64_t u0, u1;
+	int w0, w1;
+	double wall0, wall1, dwall;
+	bool ok;
+	char why[300];
+};
+
+static void compare_setup(struct report *r, struct cmp *c)
+{
+	struct rjob *a = r->a >= 0 ? &r->jobs[r->a] : NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (!a || a->nsnap < 2) {
+		snprintf(c->why, sizeof(c->why), "Job A needs two snapshots (t0 alone, t1 with B); "
+			 "%s has %d", a ? a->name : "no job", a ? a->nsnap : 0);
+		return;
+	}
+	c->a0 = a->snap[0].span;
+	c->a1 = a->snap[1].span;
+	if (r->b >= 0) {
+		struct rjob *b = &r->jobs[r->b];
+
+		c->b1 = b->snap[b->nsnap - 1].span;
+		for (int k = 0; k < b->nsnap; k++)
+			if (!strcmp(b->snap[k].tag, a->snap[1].tag))
+				c->b1 = b->snap[k].span;
+	}
+	c->u0 = units(c->a0);
+	c->u1 = units(c->a1);
+	c->w0 = (int)ct_json_u64(c->a0, "windows");
+	c->w1 = (int)ct_json_u64(c->a1, "windows");
+	c->wall0 = per_unit(c->a0, "wall_ns");
+	c->wall1 = per_unit(c->a1, "wall_ns");
+	c->dwall = c->wall1 - c->wall0;
+	if (c->u0 < UNITS_MIN || c->u1 < UNITS_MIN) {
+		snprintf(c->why, sizeof(c->why), "too few units of work to compare: %lld at %s and "
+			 "%lld at %s (at least %d each; are [PERF] lines followed with record --log?)",
+			 (long long)c->u0, a->snap[0].tag, (long long)c->u1, a->snap[1].tag,
+			 UNITS_MIN);
+		return;
+	}
+	c->ok = true;
+}
+
+static void judge_eta(struct report *r, const struct cmp *c)
+{
+	struct rjob *a = &r->jobs[r->a];
+	double ch = rpt_pct(c->wall0, c->wall1);
+	const char *ans = ch >= DEGRADED_PCT ? "yes" : ch >= STEADY_PCT ? "slight" :
+			  ch <= -STEADY_PCT ? "no: faster" : "no";
+	char x[32], y[32];
+	json_t *ev;
+
+	ev = verdict(r, "Is the ETA degradation between t0 and t1 confirmed?", ans,
+		     confidence(c->u0, c->u1, c->w0, c->w1));
+	say(ev, "%s's wall time per unit: %s at %s (%lld units in %d windows), %s at %s (%lld "
+	    "units in %d windows): %+.0f%%", a->name, dur(c->wall0, x, sizeof(x)), a->snap[0].tag,
+	    (long long)c->u0, c->w0, dur(c->wall1, y, sizeof(y)), a->snap[1].tag, (long long)c->u1,
+	    c->w1, ch);
+	for (int k = 0; k < 2; k++) {
+		const json_t *p = json_object_get(json_object_get(a->snap[k].c, "snapshot_meta"),
+						  "progress");
+		double rem = ct_json_num(p, "remaining_s", NAN), tot = ct_json_num(p, "est_total_s", NAN);
+
+		if (isfinite(rem))
+			say(ev, "ETA printed by the job at %s: %s remaining, %s estimated in all",
+			    a->snap[k].tag, dur(rem * 1e9, x, sizeof(x)), dur(tot * 1e9, y, sizeof(y)));
+	}
+	{
+		double rate0 = 1e9 / c->wall0, rate1 = 1e9 / c->wall1;
+		double u_total = ct_json_num(json_object_get(a->snap[1].c, "snapshot_meta"),
+					     "total_assets", NAN);
+		double done = ct_json_num(json_object_get(a->snap[1].c, "snapshot_meta"),
+					  "processed_count_at_snapshot", NAN);
+
+		if (isfinite(u_total) && isfinite(done) && u_total > done)
+			say(ev, "remaining %.0f units at the %s rate take %s; at the %s rate %s "
+				"(absolute change %s, %+.0f%%)",
+			    u_total - done, a->snap[1].tag,
+			    dur((u_total - done) / rate1 * 1e9, x, sizeof(x)), a->snap[0].tag,
+			    dur((u_total - done) / rate0 * 1e9, y, sizeof(y)),
+			    dur((u_total - done) * (1 / rate1 - 1 / rate0) * 1e9, (char[32]){ 0 }, 32),
+			    rpt_pct(1 / rate0, 1 / rate1));
+	}
+}
+
+static void judge_cpu(struct report *r, const struct cmp *c)
+{
+	struct rjob *a = &r->jobs[r->a];
+	double c0 = per_unit(c->a0, "oncpu_ns"), c1 = per_unit(c->a1, "oncpu_ns");
+	double ch = rpt_pct(c0, c1), share = c->dwall > 0 ? (c1 - c0) / c->dwall : NAN;
+	bool yes = ch >= DEGRADED_PCT && share >= 0.25;
+	char x[32], y[32], z[32];
+	json_t *ev;
+
+	ev = verdict(r, "Do profile hotspots explain more CPU per unit?",
+		     c->dwall <= 0 ? "no: nothing to explain" : yes ? "yes" : "no",
+		     confidence(c->u0, c->u1, c->w0, c->w1));
+	say(ev, "%s's CPU per unit (contrace's on-CPU time): %s at %s, %s at %s (%+.0f%%)", a->name,
+	    dur(c0, x, sizeof(x)), a->snap[0].tag, dur(c1, y, sizeof(y)), a->snap[1].tag, ch);
+	if (c->dwall > 0)
+		say(ev, "extra CPU per unit (%s) is %.0f%% of the extra wall time per unit (%s)",
+		    dur(c1 - c0, x, sizeof(x)), 100 * share, dur(c->dwall, z, sizeof(z)));
+	if (!a->snap[0].profile[0] || !a->snap[1].profile[0])
+		say(ev, "no profile at %s: hotspots are not compared, only contrace's on-CPU time",
+		    !a->snap[0].profile[0] ? a->snap[0].tag : a->snap[1].tag);
+}
+
+struct resource {
+	const char *name, *question;
+	double v0, v1;		/* per unit, ns */
+};
+
+/* Who caused A's run-queue delay in the t1 span. */
+static void cpu_culprits(json_t *ev, const struct cmp *c, const char *victim)
+{
+	const json_t *cul = json_object_get(c->a1, "culprits");
+	double total = (double)ct_json_u64(json_object_get(c->a1, "runq"), "ns");
+	const char *name;
+	json_t *v;
+	char x[32];
+
+	json_object_foreach((json_t *)cul, name, v) {
+		double ns = (double)ct_json_u64(v, "runq_ns");
+
+		if (total > 0 && ns / total >= 0.05)
+			say(ev, "%s ran while %s waited for a CPU: %s, %.0f%% of %s's run-queue delay "
+				"at t1%s", name, victim, dur(ns, x, sizeof(x)), 100 * ns / total,
+			    victim, !strcmp(name, victim) ? " (its own other threads)" : "");
+	}
+}
+
+/*
+ * Jobs without snapshots that ran in both spans are candidate shared servers: one that got
+ * busier, or whose threads queued on a lock more, when B joined is named as the likely cause.
+ */
+static void servers(struct report *r, json_t *ev, const struct cmp *c)
+{
+	uint64_t f0 = ct_json_u64(c->a0, "from_ns"), t0 = ct_json_u64(c->a0, "to_ns");
+	uint64_t f1 = ct_json_u64(c->a1, "from_ns"), t1 = ct_json_u64(c->a1, "to_ns");
+
+	for (int i = 0; i < r->njobs; i++) {
+		struct rjob *j = &r->jobs[i];
+		double cpu[2] = { 0 }, lock[2] = { 0 }, n[2] = { 0 };
+
+		if (j->nsnap || i == r->a || i == r->b)
+			continue;
+		for (size_t k = 0; k < j->s.n; k++) {
+			uint64_t end = r->t0_ns + (uint64_t)(j->s.t[k] * 1e9);
+			int w = end > f0 && end <= t0 ? 0 : end > f1 && end <= t1 ? 1 : -1;
+
+			if (w < 0 || !isfinite(j->s.cpus[k]))
+				continue;
+			cpu[w] += j->s.cpus[k];
+			lock[w] += isfinite(j->s.lock_ms_s[k]) ? j->s.lock_ms_s[k] : 0;
+			n[w]++;
+		}
+		if (!n[0] || !n[1] || !(cpu[0] + cpu[1] > 0))
+			continue;
+		for (int w = 0; w < 2; w++) {
+			cpu[w] /= n[w];
+			lock[w] /= n[w];
+		}
+		say(ev, "job %s (not snapshotted: a server?) kept %.2f CPUs busy at t0 and %.2f at t1 "
+			"(%+.0f%%); its threads waited on locks %.0f ms per second at t0, %.0f at t1%s",
+		    j->name, cpu[0], cpu[1], rpt_pct(cpu[0], cpu[1]), lock[0], lock[1],
+		    rpt_pct(cpu[0], cpu[1]) >= DEGRADED_PCT || rpt_pct(lock[0], lock[1]) >= DEGRADED_PCT ?
+			    ": it served more while B ran and queued work internally, so it is the "
+			    "likely shared server" : "");
+		json_object_set_new(r->facts, "server", json_string(j->name));
+	}
+}
+
+static void judge_resources(struct report *r, const struct cmp *c)
+{
+	struct rjob *a = &r->jobs[r->a], *b = r->b >= 0 ? &r->jobs[r->b] : NULL;
+	struct resource res[] = {
+		{ "CPU (run-queue delay)", "Is there CPU contention caused by the concurrency?",
+		  per_unit(c->a0, "runq_ns"), per_unit(c->a1, "runq_ns") },
+		{ "disk I/O", "Is there I/O contention caused by the concurrency?",
+		  per_unit_off(c->a0, "disk") + per_unit_off(c->a0, "uninterruptible"),
+		  per_unit_off(c->a1, "disk") + per_unit_off(c->a1, "uninterruptible") },
+		{ "memory (stalls, swap)", "Is there memory or swap contention caused by the concurrency?",
+		  kernel_us_per_unit(c->a0, "memory.pressure", "some_total_us"),
+		  kernel_us_per_unit(c->a1, "memory.pressure", "some_total_us") },
+		{ "network or a shared server (socket wait)",
+		  "Is there network or shared-server contention caused by the concurrency?",
+		  per_unit(c->a0, "socket_wait_ns"), per_unit(c->a1, "socket_wait_ns") },
+	};
+	int main_res = -1;
+	char x[32], y[32], z[32];
+
+	for (unsigned k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
+		double d = res[k].v1 - res[k].v0;
+
+		if (isfinite(d) && (main_res < 0 || d > res[main_res].v1 - res[main_res].v0))
+			main_res = (int)k;
+	}
+	for (unsigned k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
+		double d = res[k].v1 - res[k].v0, share = c->dwall > 0 ? d / c->dwall : NAN;
+		double ch = rpt_pct(res[k].v0, res[k].v1);
+		bool rose = isfinite(d) && d > 0 && (ch >= DEGRADED_PCT || !(res[k].v0 > 0)) &&
+			    share >= SHARE_MIN;
+		const char *ans = !isfinite(d) ? "not enough data" : rose ? "yes" : "no";
+		json_t *ev = verdict(r, res[k].question, ans,
+				     !isfinite(d) ? "none" :
+						    confidence(c->u0, c->u1, c->w0, c->w1));
+
+		json_object_set_new(json_array_get(r->verdicts, json_array_size(r->verdicts) - 1),
+				    "main_cause", json_boolean(rose && (int)k == main_res));
+		if (rose && (int)k == main_res)
+			json_object_set_new(r->facts, "cause", json_string(res[k].name));
+		if (!isfinite(d)) {
+			say(ev, "%s is not measured for %s in both spans", res[k].name, a->name);
+			continue;
+		}
+		{
+			char chs[32] = "from zero", tail[160] = "";
+
+			if (isfinite(ch))
+				snprintf(chs, sizeof(chs), "%+.0f%%", ch);
+			if (c->dwall > 0)
+				snprintf(tail, sizeof(tail), ": %s of the %s rise in wall time per unit "
+					 "(%.0f%%)", dur(d, z, sizeof(z)),
+					 dur(c->dwall, (char[32]){ 0 }, 32), 100 * share);
+			say(ev, "%s per unit for %s: %s at t0, %s at t1 (%s)%s", res[k].name, a->name,
+			    dur(res[k].v0, x, sizeof(x)), dur(res[k].v1, y, sizeof(y)),
+			    d == 0 ? "unchanged" : chs, tail);
+		}
+		if (rose && (int)k == main_res)
+			say(ev, "this is the largest cause of %s's slowdown", a->name);
+		if (k == 0)
+			cpu_culprits(ev, c, a->name);
+		if (k == 3 && b && c->b1) {
+			double bw = (double)ct_json_u64(json_object_get(json_object_get(c->b1, "offcpu"),
+									"socket"), "count");
+			double bs = ct_json_num(c->b1, "dur_s", 0);
+
+			say(ev, "%s also waited on sockets at the same time: %.0f waits, %.1f per "
+				"second%s", b->name, bw, bs > 0 ? bw / bs : 0,
+			    rose && bw > 0 ? "; both jobs waiting on sockets while A's per-unit wait "
+					     "rises points at a shared server or link (per-endpoint "
+					     "socket wait is not recorded yet, so the common endpoint is "
+					     "inferred, not proven)" :
+					     "");
+			servers(r, ev, c);
+		}
+	}
+}
+
+void report__judge(struct report *r)
+{
+	struct cmp c;
+
+	r->verdicts = json_array();
+	r->facts = json_object();
+	compare_setup(r, &c);
+	if (!c.ok) {
+		const char *qs[] = {
+			"Is the ETA degradation between t0 and t1 confirmed?",
+			"Do profile hotspots explain more CPU per unit?",
+			"Is there CPU contention caused by the concurrency?",
+			"Is there I/O contention caused by the concurrency?",
+			"Is there memory or swap contention caused by the concurrency?",
+			"Is there network or shared-server contention caused by the concurrency?",
+		};
+
+		for (unsigned i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+			say(verdict(r, qs[i], "not enough data", "none"), "%s", c.why);
+		return;
+	}
+	judge_eta(r, &c);
+	judge_cpu(r, &c);
+	judge_resources(r, &c);
+}
