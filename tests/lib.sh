@@ -130,6 +130,9 @@ culprit() {
 	jq -s --arg v "$2" --arg c "$3" '[.[] | select(.type == "window") | .jobs[] | select(.name == $v) | .culprits[] | select(.job == $c) | .runq_ns] | add // 0' "$1"
 }
 
+# jqe EXPR FILE: jq -e EXPR FILE (one JSON document), quietly; for check.
+jqe() { jq -e "$1" "$2" >/dev/null; }
+
 # jqt FILE EXPR: jq -s -e EXPR over FILE, quietly; for check.
 jqt() { jq -s -e "$2" "$1" >/dev/null; }
 

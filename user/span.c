@@ -175,9 +175,11 @@ void span__see_before(struct ct_span *s, const json_t *win)
 
 	if (!j)
 		return;
-	s->seen_before = true;
+	/* A job listed but idle (its cgroup made before it started) has not begun counting. */
+	if (ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns"))
+		s->seen_before = true;
 	if (read_progress(j, &s->prog_base))
-		s->has_base = true;
+		s->has_base = s->seen_before = true;
 }
 
 bool span__add_window(struct ct_span *s, const json_t *win)

@@ -33,7 +33,7 @@ struct ct_span {
 	int nprog;			/* windows that carried a progress line */
 	struct ct_progress prog_first, prog_last;
 	uint64_t prog_first_ns, prog_last_ns;	/* end of the windows that carried them */
-	bool seen_before;		/* the job was in a window before the span */
+	bool seen_before;		/* the job ran in a window before the span */
 	bool has_base;			/* ... and printed progress there: */
 	struct ct_progress prog_base;	/* the last progress line before the span */
 	bool ended;

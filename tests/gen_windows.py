@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Write a crafted windows.jsonl for report tests: jobs A and B (and a server "api"), 1 s
+windows from START. A runs from the start; B from window B_FROM (if any).
+  gen_windows.py OUT SCENARIO START
+SCENARIO: contended (A's socket wait per unit doubles and its rate halves once B runs, B's CPU
+culprits show up), uncontended (nothing changes when B runs), short (3 windows, a few units).
+"""
+import json
+import sys
+
+out, scenario, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
+NS = 1000000000
+nwin = 3 if scenario == "short" else 40
+b_from = 2 if scenario == "short" else 20
+
+
+def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=()):
+    j = {"name": name, "kind": kind, "cgroup": "/sys/fs/cgroup/unified/" + name,
+         "cpu": {"oncpu_ns": oncpu, "nvcsw": sock_n, "nivcsw": 1},
+         "runq": {"ns": runq, "count": max(sock_n, 1), "max_ns": runq, "hist": []},
+         "offcpu": {"disk": {"ns": 0, "count": 0}, "socket": {"ns": sock_ns, "count": sock_n},
+                    "lock": {"ns": 0, "count": 0}},
+         "socket_wait": {"ns": sock_ns, "count": sock_n, "hist": []},
+         "culprits": [{"job": c, "runq_ns": ns, "count": 1, "preempts": 0} for c, ns in culprits],
+         "kernel": {"cpu.stat": {"usage_usec": oncpu // 1000}}}
+    if done is not None:
+        j["progress"] = {"shape": "relative", "done": done, "total": 100000}
+    return j
+
+
+with open(out, "w") as f:
+    f.write(json.dumps({"type": "session", "v": 1, "session": "1-1", "jobs": []}) + "\n")
+    a_done = b_done = 0
+    for w in range(nwin):
+        b_on = w >= b_from
+        contended = scenario in ("contended", "short") and b_on
+        a_units = 25 if contended else 50
+        if scenario == "short":
+            a_units = 3
+        a_done += a_units
+        per = (40 if contended else 20) * 1000000       # socket wait per unit, ns
+        jobs = [job("A", "cgroup", a_units * 1000000, a_units * 50000, a_units * per, a_units,
+                    a_done, [("api", a_units * 40000)] + ([("B", 10000)] if b_on else []))]
+        if b_on:
+            b_done += 25
+            jobs.append(job("B", "cgroup", 25 * 1000000, 25 * 50000, 25 * per, 25, b_done))
+        else:
+            jobs.append(job("B", "cgroup", 0, 0, 0, 0, None))
+        jobs.append(job("api", "cgroup", (150 if b_on else 100) * 1000000, 0,
+                        900000000, 100, None))
+        jobs.append(job("other", "other", 5000000, 0, 0, 0, None))
+        f.write(json.dumps({"type": "window", "v": 1, "session": "1-1", "seq": w,
+                            "start_ns": (start + w) * NS, "end_ns": (start + w + 1) * NS,
+                            "dur_s": 1.0, "final": w == nwin - 1,
+                            "lost": {"storage_full": 0, "recursion": 0, "unseen_switches": 0},
+                            "system": {}, "jobs": jobs}) + "\n")

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# End to end: scripts/experiment.sh (the README's demo) made short. A real API server that
+# serves one request at a time, jobA alone, then jobB beside it; recorded, snapshotted, reported.
+# Ground truth: the jobs' own clocks (their [PERF] lines: elapsed time and count), and the
+# design of the server (one request at a time: a second client must roughly double each wait).
+. "$(dirname "$0")/../lib.sh"
+d=$TMP/exp
+ALONE_S=12 TOGETHER_S=12 INTERVAL=1 SNAPSHOT_OPTS=--no-sys "$TOP/scripts/experiment.sh" "$d" \
+	>"$TMP/exp.out" 2>&1
+rc=$?
+check "the experiment runs to its report (status $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/exp.out"
+s=$d/snapshots
+for f in README.md notes.md analysis/report.md analysis/report.json analysis/rate.svg \
+	analysis/runq.svg analysis/socket.svg analysis/disk.svg \
+	snapshots/jobA_t0_log.txt snapshots/jobA_t0_perf_lines.txt snapshots/jobA_t0_profile.stats \
+	snapshots/jobA_t0_contention.json snapshots/jobA_t0_contention.txt \
+	snapshots/jobA_t1_contention.json snapshots/jobB_t1_contention.json snapshots/jobB_t1_log.txt; do
+	check "wrote $f" test -s "$d/$f"
+done
+check "notes.md has one block per snapshot" test "$(grep -c '^## job' "$d/notes.md")" -eq 3
+check "notes.md has the commit from the log header" grep -q "commit: 0123456789abcdef0123456789abcdef01234567" "$d/notes.md"
+check "notes.md quotes the last progress line" grep -q 'estimate_at_snapshot: `\[PERF\] ' "$d/notes.md"
+check "notes.md names the concurrent job at t1" grep -q "concurrent_jobs_on_node: 2 (api in .*jobB in\|concurrent_jobs_on_node: 2 (jobB in .*api in" "$d/notes.md"
+check "the e-mail address in the log is redacted" bash -c "! grep -rq 'demo-user@example.com' '$s'"
+check "  ...into a stable token" grep -q "as USER_1$" "$s/jobA_t0_log.txt" "$s/jobB_t1_log.txt"
+check "perf_lines.txt holds only [PERF] lines" bash -c "! grep -v '^\[PERF\] ' '$s/jobA_t0_perf_lines.txt'"
+check "the profile kept is one the pstats reader reads" bash -c "'$CONTRACE' pstats -n 3 '$s/jobA_t1_profile.stats' >/dev/null"
+
+# Wall time per unit against the job's own clock: its [PERF] lines print the count and the
+# average time per unit since it started (ms precision), so count x average is its elapsed
+# time at each snapshot. Span edges are window edges (1 s) and [PERF] lines come every 25
+# units: allow 10 %.
+own() { # own PERF_LINES: "elapsed_s count" from the last relative-shape line
+	grep '^\[PERF\] [0-9]*/.*relative' "$1" | tail -1 |
+		sed -E 's|^\[PERF\] ([0-9]+)/.* Avg: ([0-9.]+) s.*|\2 \1|' |
+		awk '{ print $1 * $2, $2 }'
+}
+read -r e0 n0 < <(own "$s/jobA_t0_perf_lines.txt")
+read -r e1 n1 < <(own "$s/jobA_t1_perf_lines.txt")
+if [ -n "${n1:-}" ] && [ -n "${n0:-}" ] && [ "$n1" -gt "$n0" ]; then
+	truth=$(awk -v a="$e0" -v b="$e1" -v m="$n0" -v n="$n1" 'BEGIN { print (b - a) / (n - m) * 1e9 }')
+	within "jobA's wall time per unit at t1 vs its own clock" "$(jq '.span.per_unit.wall_ns' "$s/jobA_t1_contention.json")" "$truth" 10
+else
+	not_ok "jobA printed relative-shape [PERF] lines at t0 and t1 (${n0:-none}, ${n1:-none})"
+fi
+sw0=$(jq '.span.per_unit.socket_wait_ns' "$s/jobA_t0_contention.json")
+sw1=$(jq '.span.per_unit.socket_wait_ns' "$s/jobA_t1_contention.json")
+w1=$(jq '.span.per_unit.wall_ns' "$s/jobA_t1_contention.json")
+# One request at a time: with two clients, each waits for the other's request too.
+between "jobA's socket wait per unit, t1 / t0 (one request at a time: ~2)" "$(awk -v a="$sw0" -v b="$sw1" 'BEGIN { print b / a }')" 1.4 2.6
+between "socket wait is most of jobA's wall time per unit at t1" "$(awk -v a="$sw1" -v b="$w1" 'BEGIN { print a / b }')" 0.7 1.0
+
+r=$d/analysis/report.json
+check "verdict: ETA degradation confirmed" jqe '.verdicts[] | select(.question | startswith("Is the ETA")) | .answer == "yes"' "$r"
+check "verdict: the main cause is network or a shared server" jqe '[.verdicts[] | select(.main_cause)] | length == 1 and (.[0].question | contains("shared-server"))' "$r"
+check "the report names the server job as the likely shared server" grep -q "job api .*likely shared server" "$d/analysis/report.md"
+check "verdict: no CPU contention" jqe '.verdicts[] | select(.question | startswith("Is there CPU")) | .answer == "no"' "$r"
+
+# The charts render, and draw both jobs' lines (their colours, in rsvg-convert's picture).
+for c in socket rate runq; do
+	if rsvg-convert -o "$TMP/$c.png" "$d/analysis/$c.svg" 2>"$TMP/$c.err"; then
+		read -r w h a b < <(python3 "$TOP/tests/png_colors.py" "$TMP/$c.png" '#1f77b4' '#d62728')
+		check "$c chart renders at 900x360 with jobA's and jobB's lines ($a and $b pixels)" test "$w" -eq 900 -a "$h" -eq 360 -a "$a" -gt 300 -a "$b" -gt 150
+	else
+		not_ok "$c chart renders: $(cat "$TMP/$c.err")"
+	fi
+done

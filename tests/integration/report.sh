@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# init, snapshot and report on crafted windows.jsonl files whose answer is known: contended
+# (A's socket wait per unit doubles when B starts), uncontended (nothing changes), too short.
+# Also the errors: not an experiment folder, a tag taken twice, a missing log, an unknown job,
+# init over an existing experiment, corrupt lines in windows.jsonl.
+. "$(dirname "$0")/../lib.sh"
+START=1795500000
+
+# experiment NAME SCENARIO: a folder with A t0 (window 20), A t1 and B t1 (window 40), report.
+experiment() {
+	local d=$TMP/$1 t1=$((START + 40))
+	[ "$2" = short ] && t1=$((START + 3))
+	"$CONTRACE" init "$d" >/dev/null
+	python3 "$TOP/tests/gen_windows.py" "$d/windows.jsonl" "$2" "$START"
+	"$CONTRACE" snapshot --dir "$d" --job A --tag t0 --from "$d/windows.jsonl" --at $((START + ${3:-20})) --no-sys >/dev/null &&
+	"$CONTRACE" snapshot --dir "$d" --job A --tag t1 --from "$d/windows.jsonl" --at "$t1" >/dev/null &&
+	"$CONTRACE" snapshot --dir "$d" --job B --tag t1 --from "$d/windows.jsonl" --at "$t1" >/dev/null &&
+	"$CONTRACE" report "$d" >"$d/report.out" 2>&1
+}
+# answer DIR QUESTION-PREFIX: the verdict's answer.
+answer() { jq -r --arg q "$2" '.verdicts[] | select(.question | startswith($q)) | .answer' "$1/analysis/report.json"; }
+main_cause() { jq -r '.verdicts[] | select(.main_cause) | .question' "$1/analysis/report.json"; }
+
+# Contended: A alone 50 units/s at 20 ms socket wait each; with B, 25 units/s at 40 ms.
+check "contended experiment runs" experiment c contended
+d=$TMP/c
+check "contended: t0 spans A's 20 windows" jqe '.span.windows == 20 and .range == "since_start"' "$d/snapshots/A_t0_contention.json"
+check "contended: t1 spans the 20 since t0" jqe '.span.windows == 20 and .range == "since_previous" and .previous_tag == "t0"' "$d/snapshots/A_t1_contention.json"
+check "contended: B's span starts when B first ran" jqe '.span.windows == 20 and .span.progress.units == 500' "$d/snapshots/B_t1_contention.json"
+check "contended: units per span from the progress lines" jqe '.span.progress.units == 1000' "$d/snapshots/A_t0_contention.json"
+within "contended: A's socket wait per unit at t0" "$(jq '.span.per_unit.socket_wait_ns' "$d/snapshots/A_t0_contention.json")" 20000000 0.01
+within "contended: A's socket wait per unit at t1" "$(jq '.span.per_unit.socket_wait_ns' "$d/snapshots/A_t1_contention.json")" 40000000 0.01
+check "contended: ETA degradation confirmed" test "$(answer "$d" "Is the ETA")" = yes
+check "contended: network/shared server is the main cause" test "$(main_cause "$d")" = "Is there network or shared-server contention caused by the concurrency?"
+check "contended: no CPU contention" test "$(answer "$d" "Is there CPU")" = no
+check "contended: the server job is named" grep -q "job api (not snapshotted: a server?)" "$d/analysis/report.md"
+check "contended: B is Job B" jqe '.job_a == "A" and .job_b == "B"' "$d/analysis/report.json"
+check "contended: B's start is marked on the charts" grep -q "B starts" "$d/analysis/socket.svg"
+
+check "uncontended experiment runs" experiment u uncontended
+check "uncontended: no ETA degradation" test "$(answer "$TMP/u" "Is the ETA")" = no
+check "uncontended: no network contention" test "$(answer "$TMP/u" "Is there network")" = no
+check "uncontended: no main cause" test -z "$(main_cause "$TMP/u")"
+
+experiment s short 1
+check "too short: every verdict says not enough data" jqe '[.verdicts[].answer] | all(. == "not enough data")' "$TMP/s/analysis/report.json"
+check "too short: it says why" grep -q "too few units of work" "$TMP/s/analysis/report.md"
+
+# Errors name their input and leave the folder as it was.
+out=$("$CONTRACE" snapshot --dir "$TMP/nothing" --job A --tag t0 2>&1); rc=$?
+check "snapshot outside an experiment folder fails" test "$rc" -eq 1
+check "  ...and says how to make one" grep -q "is not an experiment folder.*contrace init" <<<"$out"
+out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t0 --from "$d/windows.jsonl" --no-sys 2>&1); rc=$?
+check "a tag taken twice is refused" grep -q "A_t0_log.txt already exists\|A_t0_contention.json already exists" <<<"$out"
+before=$(ls "$d/snapshots" | wc -l)
+out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t2 --log "$TMP/missing.log" --no-sys 2>&1); rc=$?
+check "a missing log is named" grep -q "cannot read log $TMP/missing.log" <<<"$out"
+check "  ...and nothing is left behind" test "$(ls "$d/snapshots" | wc -l)" -eq "$before"
+out=$("$CONTRACE" snapshot --dir "$d" --job nosuch --tag t2 --from "$d/windows.jsonl" --no-sys 2>&1); rc=$?
+check "an unknown job is named" grep -q "has no window of job 'nosuch'" <<<"$out"
+check "  ...and nothing is left behind" test "$(ls "$d/snapshots" | wc -l)" -eq "$before"
+out=$("$CONTRACE" init "$d" 2>&1); rc=$?
+check "init never overwrites an experiment" grep -q "already exists: init never overwrites" <<<"$out"
+cp "$d/windows.jsonl" "$TMP/corrupt.jsonl"
+printf 'garbage\n{"type":"window","jobs":[{"name":"A","cpu":{"oncpu' >>"$TMP/corrupt.jsonl"
+out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t9 --from "$TMP/corrupt.jsonl" --no-sys --since-start 2>&1); rc=$?
+check "corrupt lines are skipped and reported" grep -q "corrupt.jsonl: 2 lines are not windows" <<<"$out"
+check "  ...and the snapshot is still taken" jqe '.span.windows == 40' "$d/snapshots/A_t9_contention.json"
+out=$("$CONTRACE" report "$TMP/nothing" 2>&1); rc=$?
+check "report outside an experiment folder fails with a message" grep -q "cannot read $TMP/nothing/snapshots" <<<"$out"
