@@ -6,14 +6,6 @@
 #include "contention.h"
 #include "span.h"
 
-static const char *dur(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns) || ns < 0)
-		snprintf(buf, len, "-");
-	else
-		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
-	return buf;
-}
 
 /* One row: name, total, share of the job's thread time, per unit. */
 static void row(struct ct_buf *b, const char *name, double ns, double thread_ns, int64_t units,
@@ -21,9 +13,9 @@ static void row(struct ct_buf *b, const char *name, double ns, double thread_ns,
 {
 	char t[32], u[32];
 
-	ct_buf_printf(b, "  %-22s %10s %6.1f%% %12s  %s\n", name, dur(ns, t, sizeof(t)),
+	ct_buf_printf(b, "  %-22s %10s %6.1f%% %12s  %s\n", name, ct_fmt_ns(ns, t, sizeof(t)),
 		      thread_ns > 0 ? 100.0 * ns / thread_ns : 0.0,
-		      units > 0 ? dur(ns / (double)units, u, sizeof(u)) : "-", extra ? extra : "");
+		      units > 0 ? ct_fmt_ns(ns / (double)units, u, sizeof(u)) : "-", extra ? extra : "");
 }
 
 static void pcts(const json_t *h, char *buf, size_t len)
@@ -37,11 +29,11 @@ static void pcts(const json_t *h, char *buf, size_t len)
 	}
 	snprintf(buf, len, "n=%llu p50 %s p90 %s p99 %s%s%s",
 		 (unsigned long long)ct_json_u64(h, "count"),
-		 dur((double)ct_json_u64(h, "p50_ns"), a, sizeof(a)),
-		 dur((double)ct_json_u64(h, "p90_ns"), b, sizeof(b)),
-		 dur((double)ct_json_u64(h, "p99_ns"), c, sizeof(c)),
+		 ct_fmt_ns((double)ct_json_u64(h, "p50_ns"), a, sizeof(a)),
+		 ct_fmt_ns((double)ct_json_u64(h, "p90_ns"), b, sizeof(b)),
+		 ct_fmt_ns((double)ct_json_u64(h, "p99_ns"), c, sizeof(c)),
 		 json_object_get(h, "max_ns") ? " max " : "",
-		 json_object_get(h, "max_ns") ? dur((double)ct_json_u64(h, "max_ns"), d, sizeof(d)) :
+		 json_object_get(h, "max_ns") ? ct_fmt_ns((double)ct_json_u64(h, "max_ns"), d, sizeof(d)) :
 						"");
 }
 
@@ -59,7 +51,7 @@ static void culprits(struct ct_buf *b, const json_t *span)
 		ct_buf_printf(b, "  (no run-queue delay)\n");
 	json_object_foreach((json_t *)c, name, v)
 		ct_buf_printf(b, "  %-22s %10s %6.1f%%   preempted it %llu times%s\n", name,
-			      dur((double)ct_json_u64(v, "runq_ns"), t, sizeof(t)),
+			      ct_fmt_ns((double)ct_json_u64(v, "runq_ns"), t, sizeof(t)),
 			      runq > 0 ? 100.0 * (double)ct_json_u64(v, "runq_ns") / runq : 0.0,
 			      (unsigned long long)ct_json_u64(v, "preempts"),
 			      !strcmp(name, json_string_value(json_object_get(span, "job"))) ?
@@ -107,7 +99,7 @@ void contention__text(const json_t *c, struct ct_buf *b)
 		      json_string_value(json_object_get(c, "snapshot")));
 	ct_buf_printf(b, "span: %s .. %s (%s, %lld windows), %s%s\n",
 		      json_string_value(json_object_get(span, "from")),
-		      json_string_value(json_object_get(span, "to")), dur(wall, t, sizeof(t)),
+		      json_string_value(json_object_get(span, "to")), ct_fmt_ns(wall, t, sizeof(t)),
 		      (long long)json_integer_value(json_object_get(span, "windows")),
 		      json_is_string(json_object_get(c, "previous_tag")) ?
 			      "since the previous snapshot " :
@@ -117,7 +109,7 @@ void contention__text(const json_t *c, struct ct_buf *b)
 		ct_buf_printf(b, "units of work: %lld in the span ([PERF] lines): %.2f per second, "
 			      "%s of wall time each\n",
 			      (long long)units, (double)units / (wall / 1e9),
-			      dur(wall / (double)units, t, sizeof(t)));
+			      ct_fmt_ns(wall / (double)units, t, sizeof(t)));
 	else
 		ct_buf_printf(b, "units of work: unknown (no [PERF] progress in the recording: "
 			      "record with --log NAME=FILE)\n");

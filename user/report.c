@@ -319,17 +319,6 @@ static void say(json_t *evidence, const char *fmt, ...)
 	free(s);
 }
 
-static const char *dur(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "?");
-	else if (ns < 0) {
-		buf[0] = '-';
-		ct_fmt_dur((uint64_t)(-ns + 0.5), buf + 1, len - 1);
-	} else
-		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
-	return buf;
-}
 
 static const char *confidence(int64_t u0, int64_t u1, int w0, int w1)
 {
@@ -398,8 +387,8 @@ static void judge_eta(struct report *r, const struct cmp *c)
 	ev = verdict(r, "Is the ETA degradation between t0 and t1 confirmed?", ans,
 		     confidence(c->u0, c->u1, c->w0, c->w1));
 	say(ev, "%s's wall time per unit: %s at %s (%lld units in %d windows), %s at %s (%lld "
-	    "units in %d windows): %+.0f%%", a->name, dur(c->wall0, x, sizeof(x)), a->snap[0].tag,
-	    (long long)c->u0, c->w0, dur(c->wall1, y, sizeof(y)), a->snap[1].tag, (long long)c->u1,
+	    "units in %d windows): %+.0f%%", a->name, ct_fmt_ns(c->wall0, x, sizeof(x)), a->snap[0].tag,
+	    (long long)c->u0, c->w0, ct_fmt_ns(c->wall1, y, sizeof(y)), a->snap[1].tag, (long long)c->u1,
 	    c->w1, ch);
 	for (int k = 0; k < 2; k++) {
 		const json_t *p = json_object_get(json_object_get(a->snap[k].c, "snapshot_meta"),
@@ -408,7 +397,7 @@ static void judge_eta(struct report *r, const struct cmp *c)
 
 		if (isfinite(rem))
 			say(ev, "ETA printed by the job at %s: %s remaining, %s estimated in all",
-			    a->snap[k].tag, dur(rem * 1e9, x, sizeof(x)), dur(tot * 1e9, y, sizeof(y)));
+			    a->snap[k].tag, ct_fmt_ns(rem * 1e9, x, sizeof(x)), ct_fmt_ns(tot * 1e9, y, sizeof(y)));
 	}
 	{
 		double rate0 = 1e9 / c->wall0, rate1 = 1e9 / c->wall1;
@@ -421,9 +410,9 @@ static void judge_eta(struct report *r, const struct cmp *c)
 			say(ev, "remaining %.0f units at the %s rate take %s; at the %s rate %s "
 				"(absolute change %s, %+.0f%%)",
 			    u_total - done, a->snap[1].tag,
-			    dur((u_total - done) / rate1 * 1e9, x, sizeof(x)), a->snap[0].tag,
-			    dur((u_total - done) / rate0 * 1e9, y, sizeof(y)),
-			    dur((u_total - done) * (1 / rate1 - 1 / rate0) * 1e9, (char[32]){ 0 }, 32),
+			    ct_fmt_ns((u_total - done) / rate1 * 1e9, x, sizeof(x)), a->snap[0].tag,
+			    ct_fmt_ns((u_total - done) / rate0 * 1e9, y, sizeof(y)),
+			    ct_fmt_ns((u_total - done) * (1 / rate1 - 1 / rate0) * 1e9, (char[32]){ 0 }, 32),
 			    rpt_pct(1 / rate0, 1 / rate1));
 	}
 }
@@ -441,10 +430,10 @@ static void judge_cpu(struct report *r, const struct cmp *c)
 		     c->dwall <= 0 ? "no: nothing to explain" : yes ? "yes" : "no",
 		     confidence(c->u0, c->u1, c->w0, c->w1));
 	say(ev, "%s's CPU per unit (contrace's on-CPU time): %s at %s, %s at %s (%+.0f%%)", a->name,
-	    dur(c0, x, sizeof(x)), a->snap[0].tag, dur(c1, y, sizeof(y)), a->snap[1].tag, ch);
+	    ct_fmt_ns(c0, x, sizeof(x)), a->snap[0].tag, ct_fmt_ns(c1, y, sizeof(y)), a->snap[1].tag, ch);
 	if (c->dwall > 0)
 		say(ev, "extra CPU per unit (%s) is %.0f%% of the extra wall time per unit (%s)",
-		    dur(c1 - c0, x, sizeof(x)), 100 * share, dur(c->dwall, z, sizeof(z)));
+		    ct_fmt_ns(c1 - c0, x, sizeof(x)), 100 * share, ct_fmt_ns(c->dwall, z, sizeof(z)));
 	if (!a->snap[0].profile[0] || !a->snap[1].profile[0])
 		say(ev, "no profile at %s: hotspots are not compared, only contrace's on-CPU time",
 		    !a->snap[0].profile[0] ? a->snap[0].tag : a->snap[1].tag);
@@ -469,7 +458,7 @@ static void cpu_culprits(json_t *ev, const struct cmp *c, const char *victim)
 
 		if (total > 0 && ns / total >= 0.05)
 			say(ev, "%s ran while %s waited for a CPU: %s, %.0f%% of %s's run-queue delay "
-				"at t1%s", name, victim, dur(ns, x, sizeof(x)), 100 * ns / total,
+				"at t1%s", name, victim, ct_fmt_ns(ns, x, sizeof(x)), 100 * ns / total,
 			    victim, !strcmp(name, victim) ? " (its own other threads)" : "");
 	}
 }
@@ -505,12 +494,21 @@ static void servers(struct report *r, json_t *ev, const struct cmp *c)
 			cpu[w] /= n[w];
 			lock[w] /= n[w];
 		}
-		say(ev, "job %s (not snapshotted: a server?) kept %.2f CPUs busy at t0 and %.2f at t1 "
-			"(%+.0f%%); its threads waited on locks %.0f ms per second at t0, %.0f at t1%s",
-		    j->name, cpu[0], cpu[1], rpt_pct(cpu[0], cpu[1]), lock[0], lock[1],
-		    rpt_pct(cpu[0], cpu[1]) >= DEGRADED_PCT || rpt_pct(lock[0], lock[1]) >= DEGRADED_PCT ?
-			    ": it served more while B ran and queued work internally, so it is the "
-			    "likely shared server" : "");
+		{
+			bool busier = rpt_pct(cpu[0], cpu[1]) >= DEGRADED_PCT;
+			bool queued = lock[1] - lock[0] >= 1 && !(rpt_pct(lock[0], lock[1]) <
+								    DEGRADED_PCT);
+
+			say(ev, "job %s (not snapshotted: a server?) kept %.2f CPUs busy at t0 and "
+				"%.2f at t1 (%+.0f%%); its threads waited on locks %.0f ms per second "
+				"at t0, %.0f at t1%s%s%s%s",
+			    j->name, cpu[0], cpu[1], rpt_pct(cpu[0], cpu[1]), lock[0], lock[1],
+			    busier || queued ? ": while B ran it " : "", busier ? "worked more" : "",
+			    busier && queued ? " and " : "",
+			    queued ? "queued requests on a lock" : "");
+			if (busier || queued)
+				say(ev, "%s is the likely shared server", j->name);
+		}
 		json_object_set_new(r->facts, "server", json_string(j->name));
 	}
 }
@@ -565,10 +563,10 @@ static void judge_resources(struct report *r, const struct cmp *c)
 				snprintf(chs, sizeof(chs), "%+.0f%%", ch);
 			if (c->dwall > 0)
 				snprintf(tail, sizeof(tail), ": %s of the %s rise in wall time per unit "
-					 "(%.0f%%)", dur(d, z, sizeof(z)),
-					 dur(c->dwall, (char[32]){ 0 }, 32), 100 * share);
+					 "(%.0f%%)", ct_fmt_ns(d, z, sizeof(z)),
+					 ct_fmt_ns(c->dwall, (char[32]){ 0 }, 32), 100 * share);
 			say(ev, "%s per unit for %s: %s at t0, %s at t1 (%s)%s", res[k].name, a->name,
-			    dur(res[k].v0, x, sizeof(x)), dur(res[k].v1, y, sizeof(y)),
+			    ct_fmt_ns(res[k].v0, x, sizeof(x)), ct_fmt_ns(res[k].v1, y, sizeof(y)),
 			    d == 0 ? "unchanged" : chs, tail);
 		}
 		if (rose && (int)k == main_res)

@@ -10,19 +10,8 @@
 #include "span.h"
 #include "svg.h"
 
-static const char *dur(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns < 0) {
-		buf[0] = '-';
-		ct_fmt_dur((uint64_t)(-ns + 0.5), buf + 1, len - 1);
-	} else
-		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
-	return buf;
-}
 
-#define D(ns) dur((ns), (char[32]){ 0 }, 32)
+#define D(ns) ct_fmt_ns((ns), (char[32]){ 0 }, 32)
 
 static const char *pct(double a, double b, char *buf, size_t len)
 {
@@ -72,7 +61,7 @@ static void summary(const struct report *r, struct ct_buf *b)
 			ct_buf_printf(b, "**Main cause of the slowdown: %s.**",
 				      json_string_value(json_object_get(r->facts, "cause")));
 			json_array_foreach(json_object_get(v, "evidence"), k, e)
-				if (k == 0 || strstr(json_string_value(e), "likely shared server"))
+				if (k == 0 || strstr(json_string_value(e), "is the likely shared server"))
 					ct_buf_printf(b, " %s.", json_string_value(e));
 			ct_buf_printf(b, "\n\n");
 		}
@@ -121,12 +110,16 @@ static void eta(const struct report *r, struct ct_buf *b)
 		double r0 = ct_json_num(p0, "remaining_s", NAN), r1 = ct_json_num(p1, "remaining_s", NAN);
 		double e0 = ct_json_num(p0, "est_total_s", NAN), e1 = ct_json_num(p1, "est_total_s", NAN);
 
-		ct_buf_printf(b, "\n%s from %s to %s: wall time per unit %s -> %s (%s, %s per unit); "
-				 "printed remaining time %s -> %s (%s); printed total estimate %s -> %s "
-				 "(%s, %s).\n",
+		ct_buf_printf(b, "\n%s from %s to %s: wall time per unit %s -> %s (%s, %s per unit)",
 			      a->name, a->snap[0].tag, a->snap[1].tag, D(w0), D(w1), P(w0, w1),
-			      D(w1 - w0), D(r0 * 1e9), D(r1 * 1e9), P(r0, r1), D(e0 * 1e9),
-			      D(e1 * 1e9), P(e0, e1), D((e1 - e0) * 1e9));
+			      D(w1 - w0));
+		if (isfinite(r0) && isfinite(r1))
+			ct_buf_printf(b, "; printed remaining time %s -> %s (%s)", D(r0 * 1e9),
+				      D(r1 * 1e9), P(r0, r1));
+		if (isfinite(e0) && isfinite(e1))
+			ct_buf_printf(b, "; printed total estimate %s -> %s (%s, %s)", D(e0 * 1e9),
+				      D(e1 * 1e9), P(e0, e1), D((e1 - e0) * 1e9));
+		ct_buf_printf(b, ".\n");
 	}
 	ct_buf_printf(b, "\n![Rate per window](rate.svg)\n");
 }
@@ -307,11 +300,13 @@ static void hotspots(const struct report *r, struct ct_buf *b)
 				continue;
 			any = true;
 			idx = pstats__sorted(&ps[k], PSTATS_TOTTIME);
-			ct_buf_printf(b, "### %s %s: own time per unit (%.0f units, profile total "
-					 "%.1f s)\n\n| function | calls per unit | own time per unit | "
-					 "cumulative per unit |%s\n|---|---|---|---|%s\n",
+			ct_buf_printf(b, "### %s %s: own time per unit (%.0f units done at the snapshot; "
+					 "profile total %.1f s)\n\n| function | calls per unit | own time "
+					 "per unit | cumulative per unit |%s\n|---|---|---|---|%s\n",
 				      j->name, j->snap[k].tag, units[k], ps[k].total_tt,
-				      k && ok[k - 1] ? " change since " : "", k && ok[k - 1] ? "---|" : "");
+				      k && ok[k - 1] ? " own time per unit between the two snapshots "
+						       "| change |" : "",
+				      k && ok[k - 1] ? "---|---|" : "");
 			for (size_t n = 0; n < ps[k].n && n < 10; n++) {
 				const struct pstats_func *f = &ps[k].f[idx[n]];
 				char name[512];
@@ -320,18 +315,23 @@ static void hotspots(const struct report *r, struct ct_buf *b)
 				ct_buf_printf(b, "| `%s` | %.2f | %s | %s |", name,
 					      (double)f->nc / units[k], D(f->tt * 1e9 / units[k]),
 					      D(f->ct * 1e9 / units[k]));
-				/* The same process profiled twice: the difference is the second span. */
+				/*
+				 * The same process profiled twice: its counts only grow, so the
+				 * difference is what the span between the snapshots cost.
+				 */
 				if (k && ok[k - 1]) {
-					double prev = NAN;
+					double prev = 0, du = units[k] - units[k - 1], between;
 
 					for (size_t m = 0; m < ps[k - 1].n; m++) {
 						char other[512];
 
 						pstats__name(&ps[k - 1].f[m], other, sizeof(other));
 						if (!strcmp(other, name))
-							prev = ps[k - 1].f[m].tt * 1e9 / units[k - 1];
+							prev = ps[k - 1].f[m].tt;
 					}
-					ct_buf_printf(b, " %s |", P(prev, f->tt * 1e9 / units[k]));
+					between = du > 0 && f->tt >= prev ? (f->tt - prev) * 1e9 / du : NAN;
+					ct_buf_printf(b, " %s | %s |", D(between),
+						      P(prev * 1e9 / units[k - 1], between));
 				}
 				ct_buf_printf(b, "\n");
 			}

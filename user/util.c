@@ -107,6 +107,19 @@ void ct_fmt_dur(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.3g%s", (double)ns / units[i].ns, units[i].unit);
 }
 
+const char *ct_fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns)) {
+		snprintf(buf, len, "-");
+	} else if (ns < 0) {
+		buf[0] = '-';
+		ct_fmt_dur((uint64_t)(-ns + 0.5), buf + 1, len - 1);
+	} else {
+		ct_fmt_dur((uint64_t)(ns + 0.5), buf, len);
+	}
+	return buf;
+}
+
 static bool name_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -23,6 +23,8 @@ uint64_t ct_real_ns(void);
 void ct_fmt_utc(uint64_t real_ns, char *buf, size_t len);
 /* Human duration: 812ns, 12.3us, 4.56ms, 1.23s, 2.5min, 1.2h */
 void ct_fmt_dur(uint64_t ns, char *buf, size_t len);
+/* The same for a computed figure: negative ones signed, "-" when not a number. Returns @buf. */
+const char *ct_fmt_ns(double ns, char *buf, size_t len);
 
 /* A job name is 1..CT_NAME_MAX-1 of [A-Za-z0-9_.@+-]; it becomes part of file names. */
 bool ct_name_valid(const char *name);

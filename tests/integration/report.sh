@@ -69,3 +69,9 @@ check "corrupt lines are skipped and reported" grep -q "corrupt.jsonl: 2 lines a
 check "  ...and the snapshot is still taken" jqe '.span.windows == 40' "$d/snapshots/A_t9_contention.json"
 out=$("$CONTRACE" report "$TMP/nothing" 2>&1); rc=$?
 check "report outside an experiment folder fails with a message" grep -q "cannot read $TMP/nothing/snapshots" <<<"$out"
+
+# The sample in the docs is this contended report, with the folder's path replaced.
+sed "s|$TMP/c|EXP|g" "$d/analysis/report.md" >"$TMP/example.md"
+if [ "${UPDATE_EXAMPLE:-}" = 1 ]; then cp "$TMP/example.md" "$TOP/docs/report-example.md"; fi
+check "docs/report-example.md is what report writes today (UPDATE_EXAMPLE=1 rewrites it)" \
+	diff -u "$TOP/docs/report-example.md" "$TMP/example.md"
