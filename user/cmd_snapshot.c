@@ -575,11 +575,13 @@ static void meta_fill(struct snap *s)
 	} else {
 		const char *where = s->o.dir;
 
-		if (s->o.log) {
-			snprintf(logdir, sizeof(logdir), "%s", s->o.log);
+		/* The log's own directory first: a job often logs inside its checkout. */
+		snprintf(logdir, sizeof(logdir), "%s", s->o.log ? s->o.log : ".");
+		if (strrchr(logdir, '/'))
 			*strrchr(logdir, '/') = '\0';
-		}
-		if (s->o.log && strchr(s->o.log, '/') && (c = git(logdir, "rev-parse HEAD")))
+		else
+			snprintf(logdir, sizeof(logdir), ".");
+		if (s->o.log && (c = git(logdir, "rev-parse HEAD")))
 			where = logdir;
 		else
 			c = git(where, "rev-parse HEAD");

@@ -7,8 +7,13 @@
 #include "histo.h"
 #include "span.h"
 
-static const char *const off_names[CT_OFF_NR] = {
-	"disk", "uninterruptible", "socket", "poll", "lock", "sleep", "child", "pipe", "other",
+/* The off-CPU reasons' names in windows.jsonl, in report order (docs/windows.md). */
+const char *const ct_off_names[CT_OFF_NR] = {
+	[CT_OFF_DISK] = "disk",	    [CT_OFF_DSTATE] = "uninterruptible",
+	[CT_OFF_SOCKET] = "socket", [CT_OFF_POLL] = "poll",
+	[CT_OFF_LOCK] = "lock",	    [CT_OFF_SLEEP] = "sleep",
+	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
+	[CT_OFF_OTHER] = "other",
 };
 static const char *const lost_names[3] = { "storage_full", "recursion", "unseen_switches" };
 
@@ -208,8 +213,8 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	add_hist(s, s->sock_hist, json_object_get(json_object_get(j, "socket_wait"), "hist"));
 	off = json_object_get(j, "offcpu");
 	for (int r = 0; r < CT_OFF_NR; r++) {
-		s->off_ns[r] += ct_json_u64(json_object_get(off, off_names[r]), "ns");
-		s->off_cnt[r] += ct_json_u64(json_object_get(off, off_names[r]), "count");
+		s->off_ns[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "ns");
+		s->off_cnt[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "count");
 	}
 	add_culprits(s->culprits, json_object_get(j, "culprits"));
 	sum2(s->kernel, json_object_get(j, "kernel"));
@@ -272,7 +277,7 @@ static json_t *per_unit_json(const struct ct_span *s, int64_t units)
 		return json_null();
 	off = json_object();
 	for (int r = 0; r < CT_OFF_NR; r++)
-		json_object_set_new(off, off_names[r], json_real((double)s->off_ns[r] / u));
+		json_object_set_new(off, ct_off_names[r], json_real((double)s->off_ns[r] / u));
 	o = json_pack("{sfsfsfsfsfso}", "wall_ns", s->dur_s * 1e9 / u, "oncpu_ns",
 		      (double)s->oncpu_ns / u, "runq_ns", (double)s->runq_ns / u, "socket_wait_ns",
 		      (double)s->off_ns[CT_OFF_SOCKET] / u, "socket_waits",
@@ -291,7 +296,7 @@ json_t *span__to_json(const struct ct_span *s)
 		ct_fmt_utc(s->to_ns, to, sizeof(to));
 	}
 	for (int r = 0; r < CT_OFF_NR; r++)
-		json_object_set_new(off, off_names[r],
+		json_object_set_new(off, ct_off_names[r],
 				    json_pack("{sIsI}", "ns", (json_int_t)s->off_ns[r], "count",
 					      (json_int_t)s->off_cnt[r]));
 	for (int k = 0; k < 3; k++)

@@ -16,6 +16,8 @@
 #include "progress.h"
 #include "util.h"
 
+extern const char *const ct_off_names[CT_OFF_NR];
+
 struct ct_span {
 	char job[CT_NAME_MAX];
 	int nwin;			/* windows in which the job appears */

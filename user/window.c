@@ -6,14 +6,6 @@
 #include "histo.h"
 #include "window.h"
 
-const char *const ct_off_names[CT_OFF_NR] = {
-	[CT_OFF_DISK] = "disk",     [CT_OFF_DSTATE] = "uninterruptible",
-	[CT_OFF_SOCKET] = "socket", [CT_OFF_POLL] = "poll",
-	[CT_OFF_LOCK] = "lock",     [CT_OFF_SLEEP] = "sleep",
-	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
-	[CT_OFF_OTHER] = "other",
-};
-
 static const char *const job_kinds[] = {
 	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_CGROUP] = "cgroup",
 	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
