@@ -75,3 +75,12 @@ sed "s|$TMP/c|EXP|g" "$d/analysis/report.md" >"$TMP/example.md"
 if [ "${UPDATE_EXAMPLE:-}" = 1 ]; then cp "$TMP/example.md" "$TOP/docs/report-example.md"; fi
 check "docs/report-example.md is what report writes today (UPDATE_EXAMPLE=1 rewrites it)" \
 	diff -u "$TOP/docs/report-example.md" "$TMP/example.md"
+
+# sys.txt: every command of the plan under its heading; a tool that is not installed is said so.
+mkdir -p "$TMP/bin"
+for t in sh top vmstat free df uptime sleep cat; do ln -sf "$(command -v $t)" "$TMP/bin/$t"; done
+PATH=$TMP/bin "$CONTRACE" snapshot --dir "$d" --job A --tag sys --from "$d/windows.jsonl" --since-start >/dev/null
+f=$d/snapshots/A_sys_sys.txt
+check "sys.txt has the six sections" test "$(grep -c '^==== \(top -b -n1\|vmstat 1 5\|free -h\|df -h\|iostat -x 1 5\|uptime\) ====$' "$f")" -eq 6
+check "  ...with vmstat's 5 samples" test "$(sed -n '/^==== vmstat/,/^====/p' "$f" | grep -cE '^ *[0-9]+ +[0-9]+ ')" -eq 5
+check "  ...and iostat, not on PATH, noted as missing" grep -q "(iostat is not installed on this node)" "$f"
