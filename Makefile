@@ -66,7 +66,9 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/contrace.bpf.o: $(BPF_OBJS)
+# job.bpf.o, which defines the shared maps, goes first: bpftool 7.1's linker misplaces an
+# extern map when an object defining a map of its own precedes the one that defines it.
+$(OUTPUT)/contrace.bpf.o: $(OUTPUT)/bpf/job.bpf.o $(filter-out $(OUTPUT)/bpf/job.bpf.o,$(BPF_OBJS))
 	$(call msg,BPFLINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 

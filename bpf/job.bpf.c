@@ -8,6 +8,8 @@ struct ct_cgroup_map ct_cgroups SEC(".maps");
 struct ct_stats_map ct_stats SEC(".maps");
 struct ct_hist_map ct_hists SEC(".maps");
 struct ct_pair_map ct_pairs SEC(".maps");
+struct ct_ep_map ct_eps SEC(".maps");
+struct ct_disk_map ct_disk SEC(".maps");
 
 const volatile __u32 targ_max_jobs = CT_MAX_JOBS_DEFAULT;
 const volatile bool targ_switch_state_arg = false;
@@ -16,5 +18,11 @@ const volatile __u32 targ_hier[CT_MAX_HIER] = {};
 volatile __u32 ct_job_gen = 0;
 __u64 ct_drops = 0;
 __u64 ct_unseen = 0;
+__u64 ct_ep_full = 0;
+__u64 ct_disk_full = 0;
+const volatile __u16 targ_eph_lo = 32768;
+const volatile __u16 targ_eph_hi = 60999;
+struct ct_ep_stats ct_zero_ep = {};
+struct ct_disk_stats ct_zero_disk = {};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -34,6 +34,11 @@ struct ct_task {
 	__u8 state;
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was */
+	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
+	__u8 pad[6];
+	struct ct_ep ep;
+	__u64 majflt;		/* task's maj_flt + 1 when last seen (0: not seen yet) */
+	__u64 reclaim_ts;	/* in reclaim since (0: not in reclaim) */
 };
 
 struct ct_task_map {
@@ -79,6 +84,20 @@ struct ct_pair_map {
 	__type(value, struct ct_pair_stats);
 };
 
+struct ct_ep_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_EP_ENTRIES);
+	__type(key, struct ct_ep_key);
+	__type(value, struct ct_ep_stats);
+};
+
+struct ct_disk_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_DISK_ENTRIES);
+	__type(key, struct ct_disk_key);
+	__type(value, struct ct_disk_stats);
+};
+
 struct ct_ring_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);	/* one per CPU, set by user space */
@@ -92,6 +111,8 @@ extern struct ct_cgroup_map ct_cgroups SEC(".maps");
 extern struct ct_stats_map ct_stats SEC(".maps");	/* [cpu][slot] */
 extern struct ct_hist_map ct_hists SEC(".maps");	/* [cpu][slot][kind] */
 extern struct ct_pair_map ct_pairs SEC(".maps");	/* [cpu][victim][culprit] */
+extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
+extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 
 extern const volatile __u32 targ_max_jobs;
 extern const volatile bool targ_switch_state_arg;
@@ -100,6 +121,11 @@ extern const volatile __u32 targ_hier[CT_MAX_HIER];
 extern volatile __u32 ct_job_gen;
 extern __u64 ct_drops;
 extern __u64 ct_unseen;
+extern __u64 ct_ep_full;	/* endpoint events lost: ct_eps full */
+extern __u64 ct_disk_full;	/* disk events lost: ct_disk or the request table full */
+extern const volatile __u16 targ_eph_lo, targ_eph_hi;	/* ephemeral port range */
+extern struct ct_ep_stats ct_zero_ep;
+extern struct ct_disk_stats ct_zero_disk;
 
 static __always_inline struct ct_task *ct_task_get(struct task_struct *t)
 {
@@ -184,6 +210,82 @@ static __always_inline struct ct_pair_stats *ct_pair_of(__u32 cpu, __u32 victim,
 	__u32 idx = (cpu * targ_max_jobs + victim) * targ_max_jobs + culprit;
 
 	return bpf_map_lookup_elem(&ct_pairs, &idx);
+}
+
+/* The map entry for @key, created zeroed if absent; NULL (and @full counted) when full. */
+static __always_inline void *ct_keyed_get(void *map, const void *key, const void *zero,
+					  __u64 *full)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		__sync_fetch_and_add(full, 1);
+	return v;
+}
+
+static __always_inline struct ct_ep_stats *ct_ep_of(__u32 slot, const struct ct_ep *ep)
+{
+	struct ct_ep_key key = { .slot = slot, .ep = *ep };
+
+	return ct_keyed_get(&ct_eps, &key, &ct_zero_ep, &ct_ep_full);
+}
+
+/* The cumulative kernel-side histogram @h gains @v (shared entries: atomic). */
+static __always_inline void ct_hist_add_atomic(__u64 *h, __u64 v)
+{
+	__u32 b = ct_hist_bucket(v);
+
+	if (b < CT_HIST_NBUCKETS)
+		__sync_fetch_and_add(&h[b], 1);
+}
+
+#define ntohs16(x) ((__u16)(((x) >> 8) | ((x) << 8)))
+
+/*
+ * Who @sk talks to. A connection whose local port is a listening one (outside the ephemeral
+ * range) while its peer's is inside it is the served side: it is named by its local port, so
+ * a server's thousand clients make one endpoint, not a thousand.
+ */
+static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family), dport, lport;
+	bool served;
+	__u32 a4;
+
+	__builtin_memset(ep, 0, sizeof(*ep));
+	if (fam != CT_AF_INET && fam != CT_AF_INET6) {
+		ep->family = fam == CT_AF_UNIX ? CT_AF_UNIX : 0;
+		return;
+	}
+	ep->family = fam;
+	dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+	dport = ntohs16(dport);
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	served = lport && (lport < targ_eph_lo || lport > targ_eph_hi) &&
+		 dport >= targ_eph_lo && dport <= targ_eph_hi;
+	if (!dport || served) {
+		ep->flags = CT_EP_LOCAL;
+		ep->port = lport;
+		if (fam == CT_AF_INET) {
+			/* READ_INTO reads sizeof(*dst): an IPv4 address goes through a u32. */
+			a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__builtin_memcpy(ep->addr, &a4, 4);
+		} else {
+			BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		}
+		return;
+	}
+	ep->port = dport;
+	if (fam == CT_AF_INET) {
+		a4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(ep->addr, &a4, 4);
+	} else {
+		BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_daddr);
+	}
 }
 
 #endif /* CONTRACE_JOB_BPF_H */

@@ -23,13 +23,26 @@
 #define S_IFSOCK		0140000
 #define S_IFIFO			0010000
 
+/* The endpoint of the socket behind @f, or family 0 when it cannot be read. */
+static __noinline void file_endpoint(struct file *f, struct ct_ep *ep)
+{
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
+
+	if (sk)
+		ct_sk_endpoint(sk, ep);
+	else
+		__builtin_memset(ep, 0, sizeof(*ep));
+}
+
 /*
  * Socket, pipe or @fallback, from the type of the file behind @fd. A task usually blocks on
  * the same file again and again: the answer is cached per task by file, which saves the two
- * reads of its mode.
+ * reads of its mode (and, for a socket, the reads of its endpoint). @connecting: the socket
+ * is being connected, so a cached endpoint may predate the address it is given now.
  */
 static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, long fd,
-				      __u8 fallback)
+				      __u8 fallback, bool connecting)
 {
 	struct fdtable *fdt = t->files->fdt;
 	struct file *f = NULL;
@@ -41,12 +54,17 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	if (!f)
 		return fallback;
-	if (c->file != (__u64)f) {
+	if (c->file != (__u64)f || connecting) {
 		m = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
 		c->file = (__u64)f;
 		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE : 0xff;
+		if (c->file_reason == CT_OFF_SOCKET)
+			file_endpoint(f, &c->ep);
 	}
-	return c->file_reason == 0xff ? fallback : c->file_reason;
+	if (c->file_reason == 0xff)
+		return fallback;
+	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
+	return c->file_reason;
 }
 
 /* poll()/ppoll() on exactly one fd is how most clients wait with a timeout (CPython does). */
@@ -59,27 +77,32 @@ static __always_inline __u8 poll_reason(struct task_struct *t, struct ct_task *c
 		return CT_OFF_POLL;
 	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)CT_REGS_ARG1(regs)))
 		return CT_OFF_POLL;
-	return fd_reason(t, c, fd, CT_OFF_POLL);
+	return fd_reason(t, c, fd, CT_OFF_POLL, false);
 }
 
 /* Why @t, which is blocking now in @state, is going off CPU. @t is current. */
 static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsigned int state)
 {
 	struct pt_regs *regs;
+	long nr;
 
+	c->ep_ok = 0;
 	if (state & TASK_UNINTERRUPTIBLE)
 		return BPF_CORE_READ_BITFIELD(t, in_iowait) ? CT_OFF_DISK : CT_OFF_DSTATE;
 	if (!(state & TASK_INTERRUPTIBLE))
 		return CT_OFF_OTHER;
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	switch (CT_REGS_NR(regs)) {
+	nr = CT_REGS_NR(regs);
+	switch (nr) {
 	case CT_NR_recvfrom: case CT_NR_recvmsg: case CT_NR_recvmmsg:
 	case CT_NR_sendto: case CT_NR_sendmsg: case CT_NR_sendmmsg:
 	case CT_NR_connect: case CT_NR_accept: case CT_NR_accept4:
+		/* Always a socket; the file lookup is for its endpoint. */
+		fd_reason(t, c, CT_REGS_ARG1(regs), CT_OFF_SOCKET, nr == CT_NR_connect);
 		return CT_OFF_SOCKET;
 	case CT_NR_read: case CT_NR_write: case CT_NR_readv: case CT_NR_writev:
 	case CT_NR_pread64: case CT_NR_pwrite64:
-		return fd_reason(t, c, CT_REGS_ARG1(regs), CT_OFF_OTHER);
+		return fd_reason(t, c, CT_REGS_ARG1(regs), CT_OFF_OTHER, false);
 	case CT_NR_poll: case CT_NR_ppoll:
 		return poll_reason(t, c, regs);
 	case CT_NR_select: case CT_NR_pselect6:
@@ -104,6 +127,8 @@ static __always_inline void switch_out(struct task_struct *prev, struct ct_task 
 				       struct ct_job_stats *st, bool runnable, unsigned int state,
 				       __u64 now)
 {
+	__u64 maj;
+
 	/*
 	 * Switching out a task we saw queued means its switch-in was not traced: some kernels
 	 * (sandboxes hiding their own agents) skip sched_switch for a few tasks. Whoever ran
@@ -114,6 +139,11 @@ static __always_inline void switch_out(struct task_struct *prev, struct ct_task 
 	if (st && (c->state == CT_TS_RUNNING || c->state == CT_TS_QUEUED))
 		st->oncpu_ns += now - c->ts;
 	c->ts = now;
+	/* Major faults block, so switch-out sees them all but a dying task's last few. */
+	maj = prev->maj_flt + 1;
+	if (st && c->majflt && maj > c->majflt)
+		st->majflt += maj - c->majflt;
+	c->majflt = maj;
 	if (runnable) {
 		if (st)
 			st->nivcsw++;
@@ -233,6 +263,21 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	return 0;
 }
 
+/* A socket wait of @d ns ended: the job's histogram, and its endpoint's entry. */
+static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d)
+{
+	struct ct_ep none = {};
+	struct ct_ep_stats *e;
+
+	ct_hist_add(cpu, slot, CT_HIST_SOCKET, d);
+	e = ct_ep_of(slot, c->ep_ok ? &c->ep : &none);
+	if (!e)
+		return;
+	__sync_fetch_and_add(&e->wait_ns, d);
+	__sync_fetch_and_add(&e->wait_cnt, 1);
+	ct_hist_add_atomic(e->hist, d);
+}
+
 static __always_inline void wakeup(struct task_struct *p)
 {
 	struct ct_job_stats *st;
@@ -259,7 +304,7 @@ static __always_inline void wakeup(struct task_struct *p)
 			st->off_cnt[r]++;
 		}
 		if (r == CT_OFF_SOCKET)
-			ct_hist_add(cpu, slot, CT_HIST_SOCKET, d);
+			socket_wait(c, cpu, slot, d);
 	}
 	c->state = CT_TS_QUEUED;
 	c->ts = now;

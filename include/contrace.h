@@ -6,6 +6,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "hist.h"
 
 #define CT_MAX_HIER		4	/* cgroup hierarchies (v2 + v1 controllers) followed */
 #define CT_MAX_DEPTH		32	/* cgroup ancestors walked on a cache miss */
@@ -18,7 +19,8 @@ enum ct_slot {
 	CT_SLOT_IDLE = 0,	/* only ever a culprit: the CPU was idle (wakeup latency) */
 	CT_SLOT_OTHER = 1,	/* tasks outside every job */
 	CT_SLOT_KERNEL = 2,	/* kernel threads */
-	CT_SLOT_FIRST_JOB = 3,
+	CT_SLOT_WRITEBACK = 3,	/* only in disk stats: I/O submitted by kernel threads (flushers) */
+	CT_SLOT_FIRST_JOB = 4,
 };
 
 /* Why a task was off CPU, decided when it blocked. Order is the report's column order. */
@@ -52,6 +54,10 @@ struct ct_job_stats {
 	__u64 nivcsw;
 	__u64 off_ns[CT_OFF_NR];
 	__u64 off_cnt[CT_OFF_NR];
+	__u64 reclaim_ns;	/* direct and cgroup-limit reclaim, in the job's own tasks */
+	__u64 reclaim_cnt;
+	__u64 majflt;		/* major faults (file read-in and swap-in) */
+	__u64 swapout;		/* anonymous pages the job's reclaim wrote to swap */
 };
 
 /* One cell of the victim x culprit matrix (per CPU). */
@@ -77,6 +83,69 @@ struct ct_cgkey {
 	__u64 cgid;
 	__u32 hier;		/* CT_HIER_V2 or a v1 cgroup_subsys_id */
 	__u32 pad;
+};
+
+/* Disk: one entry per job slot x device x operation, cumulative. */
+enum ct_disk_op {
+	CT_DISK_READ,
+	CT_DISK_WRITE,
+	CT_DISK_FLUSH,
+	CT_DISK_DISCARD,
+	CT_DISK_OTHER,
+	CT_DISK_NR,
+};
+
+#define CT_DISK_ENTRIES	512
+
+struct ct_disk_key {
+	__u32 slot;
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 op;		/* enum ct_disk_op */
+	__u32 pad;
+};
+
+struct ct_disk_stats {
+	__u64 count;		/* requests completed */
+	__u64 bytes;
+	__u64 queue_ns;		/* entered the block layer -> issued to the driver */
+	__u64 dev_ns;		/* issued -> completed */
+	__u64 merged;		/* bios and requests merged into another request */
+	__u64 no_start;		/* completed requests whose start was not seen (no queue time) */
+	__u64 qhist[CT_HIST_NBUCKETS];
+	__u64 dhist[CT_HIST_NBUCKETS];
+};
+
+/* Network: one entry per job slot x remote endpoint, cumulative. */
+#define CT_EP_ENTRIES	1024
+#define CT_EP_LOCAL	1	/* no remote (listening or unconnected): port is the local one */
+#define CT_AF_INET	2
+#define CT_AF_UNIX	1
+#define CT_AF_INET6	10
+
+struct ct_ep {
+	__u16 family;		/* CT_AF_*, 0: not a socket contrace can name */
+	__u16 port;		/* host order */
+	__u32 flags;		/* CT_EP_LOCAL */
+	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+
+struct ct_ep_key {
+	__u32 slot;
+	struct ct_ep ep;
+};
+
+struct ct_ep_stats {
+	__u64 wait_ns;		/* off CPU in a socket wait on this endpoint */
+	__u64 wait_cnt;
+	__u64 conn_ns;		/* TCP connect: SYN sent -> established */
+	__u64 conn_cnt;
+	__u64 conn_fail;	/* SYN sent -> closed */
+	__u64 retrans;		/* TCP segments retransmitted */
+	__u64 srtt_us;		/* sum of smoothed RTT samples (one per receive)... */
+	__u64 srtt_cnt;		/* ...and their number */
+	__u64 tx_bytes;
+	__u64 rx_bytes;
+	__u64 hist[CT_HIST_NBUCKETS];	/* socket wait */
 };
 
 #endif /* CONTRACE_H */

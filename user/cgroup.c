@@ -38,6 +38,31 @@ static int subsys_id(const char *ctrl)
 	return -ENOENT;
 }
 
+int cgroup__controller_hier(const char *ctrl, uint32_t *hier)
+{
+	char line[256], name[64];
+	int id = 0, h, num, enabled;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	*hier = CT_HIER_V2;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%63s %d %d %d", name, &h, &num, &enabled) == 4 &&
+		    !strcmp(name, ctrl)) {
+			fclose(f);
+			if (enabled && h > 0 && id < 16)
+				*hier = (uint32_t)id;
+			return 0;
+		}
+		id++;
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
 /* The first controller named in a v1 mount's super options that the kernel knows. */
 static int v1_hierarchy(const char *opts, char *why, size_t whylen)
 {
@@ -228,7 +253,22 @@ static bool parse_u64(const char *s, const char *end, uint64_t *out)
 	return true;
 }
 
+static bool key_wanted(const char *key, const char *const *keys)
+{
+	if (!keys)
+		return true;
+	for (; *keys; keys++)
+		if (!strcmp(key, *keys))
+			return true;
+	return false;
+}
+
 int kv__parse_flat(const char *text, struct ct_kv *kv)
+{
+	return kv__parse_flat_keys(text, NULL, kv);
+}
+
+int kv__parse_flat_keys(const char *text, const char *const *keys, struct ct_kv *kv)
 {
 	char key[40];
 	uint64_t v;
@@ -240,7 +280,8 @@ int kv__parse_flat(const char *text, struct ct_kv *kv)
 		if (sp && (size_t)(sp - text) < sizeof(key) && parse_u64(sp + 1, eol, &v)) {
 			memcpy(key, text, (size_t)(sp - text));
 			key[sp - text] = '\0';
-			kv_add(kv, key, v);
+			if (key_wanted(key, keys))
+				kv_add(kv, key, v);
 		}
 		text = *eol ? eol + 1 : eol;
 	}

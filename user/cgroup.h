@@ -23,6 +23,9 @@ int cgroup__resolve(const char *path, struct ct_cgroup *cg, char *why, size_t wh
 /* The id of the cgroup at @path now (it changes when the directory is re-created). */
 int cgroup__id(const char *path, uint64_t *id);
 
+/* @ctrl's hierarchy: its v1 subsys id where it is mounted on v1, else CT_HIER_V2. */
+int cgroup__controller_hier(const char *ctrl, uint32_t *hier);
+
 /* Where to create cgroups for commands: the cgroup v2 mount, else the v1 cpu hierarchy. */
 int cgroup__default_root(char *buf, size_t len);
 /* Move @pid into the cgroup directory @path. */
@@ -40,6 +43,8 @@ struct ct_kv {
 
 /* "key value" lines (cpu.stat, memory.stat): keys with a non-negative integer value. */
 int kv__parse_flat(const char *text, struct ct_kv *kv);
+/* The same keeping only the keys in the NULL-terminated list @keys (all when NULL). */
+int kv__parse_flat_keys(const char *text, const char *const *keys, struct ct_kv *kv);
 /* PSI: "some avg10=.. total=N" and "full ... total=N" become some_total_us, full_total_us. */
 int kv__parse_psi(const char *text, struct ct_kv *kv);
 /* Value of @key into @val; false when absent. */

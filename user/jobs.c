@@ -6,18 +6,28 @@
 #include <string.h>
 #include "jobs.h"
 
-static const char *const reserved[] = { "idle", "other", "kernel" };
+static const char *const reserved[] = { "idle", "other", "kernel", "writeback" };
 
 const char *const ct_kfile_names[CT_KFILES] = { "cpu.pressure", "io.pressure",
-						 "memory.pressure", "cpu.stat" };
+						 "memory.pressure", "cpu.stat", "memory.stat" };
 
-bool ct_read_kv(const char *path, bool psi, struct ct_kv *kv)
+/*
+ * The counters of memory.stat (v1 and v2 names) that say "memory stall": faults, swapping,
+ * reclaim, refaults. Its gauges (usage, swap in use) would make no sense as deltas.
+ */
+const char *const ct_memstat_keys[] = {
+	"pgfault", "pgmajfault", "total_pgmajfault", "pgpgin", "pgpgout", "pswpin", "pswpout",
+	"pgscan", "pgsteal", "pgscan_direct", "pgsteal_direct", "workingset_refault_anon",
+	"workingset_refault_file", NULL,
+};
+
+bool ct_read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv)
 {
-	char buf[4096];
+	char buf[16384];
 
 	if (ct_read_file(path, buf, sizeof(buf)) <= 0)
 		return false;
-	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat(buf, kv));
+	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat_keys(buf, keys, kv));
 }
 
 void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
@@ -32,7 +42,7 @@ void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct 
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
 		/* The pressure files are the first three: "*.pressure" */
-		ok[k] = ct_read_kv(path, k < 3, &kv[k]);
+		ok[k] = ct_read_kv(path, k < 3, k == 4 ? ct_memstat_keys : NULL, &kv[k]);
 	}
 }
 
@@ -116,8 +126,10 @@ static int job_register(struct jobs *js, struct ct_job *j)
 {
 	int err = 0;
 
-	if (j->kind == CT_JOB_OTHER || j->kind == CT_JOB_KERNEL) {
-		j->slot = j->kind == CT_JOB_OTHER ? CT_SLOT_OTHER : CT_SLOT_KERNEL;
+	if (j->kind < CT_JOB_CGROUP) {
+		j->slot = j->kind == CT_JOB_OTHER    ? CT_SLOT_OTHER :
+			  j->kind == CT_JOB_KERNEL   ? CT_SLOT_KERNEL :
+						       CT_SLOT_WRITEBACK;
 	} else {
 		if (alloc_slot(js, &j->slot)) {
 			ct_err("job %s: all %u job slots are in use (raise --max-jobs)", j->name,
@@ -188,7 +200,7 @@ int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum c
 	return 0;
 }
 
-static bool name_reserved(const char *name)
+bool jobs__name_reserved(const char *name)
 {
 	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (!strcmp(name, reserved[i]))
@@ -218,7 +230,7 @@ int jobs__add_spec(struct jobs *js, const char *spec)
 		       spec, name);
 		return -EINVAL;
 	}
-	if (name_reserved(name)) {
+	if (jobs__name_reserved(name)) {
 		ct_err("--job '%s': job name '%s' is reserved", spec, name);
 		return -EINVAL;
 	}
@@ -244,7 +256,7 @@ static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
 
 	ct_name_sanitize(dir, base, sizeof(base));
 	snprintf(name, len, "%s", base);
-	for (unsigned short k = 2; (jobs__find(js, name) || name_reserved(name)) && k; k++)
+	for (unsigned short k = 2; (jobs__find(js, name) || jobs__name_reserved(name)) && k; k++)
 		snprintf(name, len, "%.*s~%hu", CT_NAME_MAX - 8, base, k);
 }
 
@@ -298,6 +310,8 @@ int jobs__attach(struct jobs *js, struct tracer *tr)
 	err = job_new(js, "other", CT_JOB_OTHER, &j);
 	err = err ?: job_register(js, j);
 	err = err ?: job_new(js, "kernel", CT_JOB_KERNEL, &j);
+	err = err ?: job_register(js, j);
+	err = err ?: job_new(js, "writeback", CT_JOB_WRITEBACK, &j);
 	err = err ?: job_register(js, j);
 	return err ?: jobs__rescan(js);
 }

@@ -13,13 +13,14 @@
 enum ct_job_kind {
 	CT_JOB_OTHER,
 	CT_JOB_KERNEL,
+	CT_JOB_WRITEBACK,	/* disk I/O submitted by kernel threads; no tasks of its own */
 	CT_JOB_CGROUP,	/* --job */
 	CT_JOB_PARENT,	/* --jobs-under parent: its own tasks and children not yet picked up */
 	CT_JOB_CHILD,	/* a child of a --jobs-under parent */
 	CT_JOB_CMD,	/* the cgroup of `record -- CMD` */
 };
 
-#define CT_KFILES 4	/* cgroupfs cross-check files per job: see window.c */
+#define CT_KFILES 5	/* cgroupfs cross-check files per job: see jobs.c */
 
 struct ct_job {
 	char name[CT_NAME_MAX];
@@ -63,12 +64,18 @@ void jobs__retire_gone(struct jobs *js);
 
 /* cgroupfs cross-check files, read in each cgroup job's directory where they exist. */
 extern const char *const ct_kfile_names[CT_KFILES];
-/* Read a cgroupfs counter file (@psi: pressure format); false when absent or unreadable. */
-bool ct_read_kv(const char *path, bool psi, struct ct_kv *kv);
+extern const char *const ct_memstat_keys[];
+/*
+ * Read a counter file (@psi: pressure format, else "key value" lines, only @keys if not NULL);
+ * false when absent or unreadable.
+ */
+bool ct_read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv);
 /* Read @j's cumulative counters now: tracer totals and cgroupfs cross-checks. */
 void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
 	       bool *ok);
 
+/* idle, other, kernel, writeback: names of the reserved slots, never a job's. */
+bool jobs__name_reserved(const char *name);
 struct ct_job *jobs__find(struct jobs *js, const char *name);
 /* Name of the job (or "idle") holding @slot, "?" if none. */
 const char *jobs__slot_name(const struct jobs *js, uint32_t slot);

@@ -432,8 +432,7 @@ static int setup_jobs(struct recorder *r)
 	free(arg0);
 	if (!r->o.name)
 		r->o.name = base;
-	if (jobs__find(&r->jobs, r->o.name) || !strcmp(r->o.name, "other") ||
-	    !strcmp(r->o.name, "kernel") || !strcmp(r->o.name, "idle")) {
+	if (jobs__find(&r->jobs, r->o.name) || jobs__name_reserved(r->o.name)) {
 		ct_err("the command's job name '%s' is already used; choose another with --name",
 		       r->o.name);
 		return 2;
@@ -608,6 +607,7 @@ int cmd_record(int argc, char **argv)
 		r.child.running = false;
 	}
 	tracer__close(r.tr);
+	window__free(&r.w);
 	finish_child(&r);
 	if (r.out_fd >= 0)
 		close(r.out_fd);

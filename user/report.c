@@ -151,7 +151,8 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	struct rjob *rj;
 
-	if (!name || (kind && (!strcmp(kind, "other") || !strcmp(kind, "kernel"))) ||
+	if (!name || (kind && (!strcmp(kind, "other") || !strcmp(kind, "kernel") ||
+			       !strcmp(kind, "writeback"))) ||
 	    !(rj = job_get(r, name, true)))
 		return;
 	if (!rj->s.n)

@@ -9,7 +9,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "contrace.h"
 #include "contrace.skel.h"
+#include "cgroup.h"
+#include "names.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -20,6 +23,7 @@ struct tracer {
 	uint64_t (*hists)[CT_HIST_NBUCKETS];	/* mmapped [cpu][slot][kind] */
 	struct ct_pair_stats *pairs;	/* mmapped [cpu][victim][culprit] */
 	size_t stats_len, hists_len, pairs_len;
+	char missing[256];	/* tracepoints this kernel lacks, space-separated */
 };
 
 static bool verbose;
@@ -99,6 +103,49 @@ static bool switch_has_state_arg(const char *btf_path)
 	return yes;
 }
 
+/*
+ * Programs whose tracepoint this kernel lacks are not loaded (block_io_start: 6.5,
+ * sock_send_length: 6.3); their names are kept for the session header. The scheduler's are
+ * required: without them attach fails and says so.
+ */
+static void skip_missing(struct tracer *t, const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	struct bpf_program *p;
+	char name[128];
+
+	if (!btf)
+		return;
+	bpf_object__for_each_program(p, t->skel->obj) {
+		const char *sec = bpf_program__section_name(p), *tp = strchr(sec, '/');
+
+		if (!tp || strncmp(sec, "tp_btf/", 7))
+			continue;
+		snprintf(name, sizeof(name), "btf_trace_%s", tp + 1);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0)
+			continue;
+		bpf_program__set_autoload(p, false);
+		if (strlen(t->missing) + strlen(tp + 1) + 2 < sizeof(t->missing))
+			snprintf(t->missing + strlen(t->missing),
+				 sizeof(t->missing) - strlen(t->missing), "%s%s",
+				 t->missing[0] ? " " : "", tp + 1);
+	}
+	btf__free(btf);
+}
+
+/* The ephemeral port range: an endpoint inside it is a client's, outside a service's. */
+static void port_range(struct contrace *s)
+{
+	char text[64];
+	uint16_t lo, hi;
+
+	if (ct_read_file("/proc/sys/net/ipv4/ip_local_port_range", text, sizeof(text)) > 0 &&
+	    names__parse_port_range(text, &lo, &hi)) {
+		s->rodata->targ_eph_lo = lo;
+		s->rodata->targ_eph_hi = hi;
+	}
+}
+
 static int load(struct tracer *t, const struct tracer_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
@@ -115,6 +162,11 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 	s->rodata->targ_switch_state_arg = switch_has_state_arg(o->btf_path);
 	s->rodata->targ_nhier = o->nhier;
 	memcpy((void *)s->rodata->targ_hier, o->hier, sizeof(o->hier));
+	/* Under v1 a bio's blkcg is in the blkio hierarchy; jobs registered there match it. */
+	if (cgroup__controller_hier("blkio", (uint32_t *)&s->rodata->targ_blkcg_hier))
+		s->rodata->targ_blkcg_hier = CT_HIER_V2;
+	port_range(s);
+	skip_missing(t, o->btf_path);
 	err = size_maps(t);
 	if (!err)
 		err = contrace__load(s);
@@ -241,7 +293,24 @@ const char *const ct_lost_names[CT_LOST_NR] = {
 	[CT_LOST_STORAGE] = "storage_full",
 	[CT_LOST_RECURSION] = "recursion",
 	[CT_LOST_UNSEEN] = "unseen_switches",
+	[CT_LOST_ENDPOINTS] = "endpoints_full",
+	[CT_LOST_DISK] = "disk_full",
 };
+
+const char *tracer__missing(const struct tracer *t)
+{
+	return t->missing;
+}
+
+int tracer__read_endpoints(struct tracer *t, struct keyed *out)
+{
+	return keyed__read(out, bpf_map__fd(t->skel->maps.ct_eps));
+}
+
+int tracer__read_disk(struct tracer *t, struct keyed *out)
+{
+	return keyed__read(out, bpf_map__fd(t->skel->maps.ct_disk));
+}
 
 void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 {
@@ -249,6 +318,8 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 
 	lost[CT_LOST_STORAGE] = __atomic_load_n(&t->skel->bss->ct_drops, __ATOMIC_RELAXED);
 	lost[CT_LOST_UNSEEN] = __atomic_load_n(&t->skel->bss->ct_unseen, __ATOMIC_RELAXED);
+	lost[CT_LOST_ENDPOINTS] = __atomic_load_n(&t->skel->bss->ct_ep_full, __ATOMIC_RELAXED);
+	lost[CT_LOST_DISK] = __atomic_load_n(&t->skel->bss->ct_disk_full, __ATOMIC_RELAXED);
 	lost[CT_LOST_RECURSION] = 0;
 	bpf_object__for_each_program(p, t->skel->obj) {
 		struct bpf_prog_info info = {};

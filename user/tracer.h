@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "contrace.h"
 #include "hist.h"
+#include "keyed.h"
 
 struct tracer;
 
@@ -47,9 +48,17 @@ enum ct_lost {
 	CT_LOST_STORAGE,	/* events dropped: task storage could not be allocated */
 	CT_LOST_RECURSION,	/* program runs the kernel skipped (nested on one CPU) */
 	CT_LOST_UNSEEN,		/* context switches the kernel did not trace */
+	CT_LOST_ENDPOINTS,	/* socket events lost: the endpoint table was full */
+	CT_LOST_DISK,		/* disk events lost: the disk or in-flight request table was full */
 	CT_LOST_NR,
 };
 extern const char *const ct_lost_names[CT_LOST_NR];
 void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
+
+/* Tracepoints this kernel lacks, whose programs were not loaded ("" when none). */
+const char *tracer__missing(const struct tracer *t);
+/* Snapshots of the cumulative keyed maps: ct_ep_key -> ct_ep_stats, ct_disk_key -> stats. */
+int tracer__read_endpoints(struct tracer *t, struct keyed *out);
+int tracer__read_disk(struct tracer *t, struct keyed *out);
 
 #endif /* CONTRACE_TRACER_H */

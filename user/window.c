@@ -1,18 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "histo.h"
+#include "names.h"
 #include "window.h"
 
 static const char *const job_kinds[] = {
-	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_CGROUP] = "cgroup",
+	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_WRITEBACK] = "writeback",
+	[CT_JOB_CGROUP] = "cgroup",
 	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
 };
 
-static const char *const sys_psi[3] = { "/proc/pressure/cpu", "/proc/pressure/io",
-					"/proc/pressure/memory" };
+/* System-wide files: the three PSI totals, then /proc/vmstat's memory-stall counters. */
+static const char *const sys_files[4] = { "/proc/pressure/cpu", "/proc/pressure/io",
+					  "/proc/pressure/memory", "/proc/vmstat" };
+static const char *const sys_names[4] = { "cpu.pressure", "io.pressure", "memory.pressure",
+					  "vmstat" };
+static const char *const vmstat_keys[] = {
+	"pgmajfault", "pswpin", "pswpout", "allocstall_normal", "allocstall_movable",
+	"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "pgsteal_kswapd",
+	"workingset_refault_anon", "workingset_refault_file", NULL,
+};
+
+const char *const ct_disk_op_names[CT_DISK_NR] = {
+	[CT_DISK_READ] = "read", [CT_DISK_WRITE] = "write", [CT_DISK_FLUSH] = "flush",
+	[CT_DISK_DISCARD] = "discard", [CT_DISK_OTHER] = "other",
+};
 
 void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n)
 {
@@ -60,27 +76,57 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
 			json_object_set_new(o, "cgroup", json_string(j->cg.path));
 		json_array_append_new(jobs, o);
 	}
-	return json_pack("{ss si ss ss ss ss si sf s{ss si si ss} so so}", "type", "session",
-			 "v", CT_SCHEMA_VERSION, "session", session, "host", host, "kernel",
-			 u.release, "start", start, "ncpu", (int)sysconf(_SC_NPROCESSORS_ONLN),
-			 "interval_s", interval_s, "hist", "scheme", "log-linear",
-			 "sub_bucket_bits", CT_HIST_SUB_BITS, "max_log2", CT_HIST_MAX_LOG, "unit",
-			 "ns", "offcpu_reasons", reasons, "jobs", jobs);
+	const char *missing = js->tr ? tracer__missing(js->tr) : "";
+	json_t *unavail = json_array();
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", missing);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		json_array_append_new(unavail, json_string(tok));
+	return json_pack("{ss si ss ss ss ss si sf s{ss si si ss} so so so si}", "type",
+			 "session", "v", CT_SCHEMA_VERSION, "session", session, "host", host,
+			 "kernel", u.release, "start", start, "ncpu",
+			 (int)sysconf(_SC_NPROCESSORS_ONLN), "interval_s", interval_s, "hist",
+			 "scheme", "log-linear", "sub_bucket_bits", CT_HIST_SUB_BITS, "max_log2",
+			 CT_HIST_MAX_LOG, "unit", "ns", "offcpu_reasons", reasons, "jobs", jobs,
+			 "unavailable_tracepoints", unavail, "top_endpoints", CT_TOP_ENDPOINTS);
 }
 
 static void read_system(struct ct_kv *kv, bool *ok)
 {
-	for (int k = 0; k < 3; k++)
-		ok[k] = ct_read_kv(sys_psi[k], true, &kv[k]);
+	for (int k = 0; k < 4; k++)
+		ok[k] = ct_read_kv(sys_files[k], k < 3, k == 3 ? vmstat_keys : NULL, &kv[k]);
+}
+
+/* A failed read leaves an empty snapshot: its entries' next deltas are whole, not lost. */
+static void read_keyed(struct tracer *tr, struct keyed *eps, struct keyed *disk)
+{
+	if (tracer__read_endpoints(tr, eps))
+		keyed__clear(eps);
+	if (tracer__read_disk(tr, disk))
+		keyed__clear(disk);
 }
 
 void window__start(struct window *w, struct tracer *tr)
 {
 	memset(w, 0, sizeof(*w));
+	keyed__init(&w->eps_base, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
+	keyed__init(&w->eps_cur, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
+	keyed__init(&w->disk_base, sizeof(struct ct_disk_key), sizeof(struct ct_disk_stats));
+	keyed__init(&w->disk_cur, sizeof(struct ct_disk_key), sizeof(struct ct_disk_stats));
 	w->start_real = ct_real_ns();
 	w->start_mono = ct_mono_ns();
 	read_system(w->sys_base, w->sys_base_ok);
 	tracer__lost(tr, w->lost_base);
+	read_keyed(tr, &w->eps_base, &w->disk_base);
+}
+
+void window__free(struct window *w)
+{
+	keyed__free(&w->eps_base);
+	keyed__free(&w->eps_cur);
+	keyed__free(&w->disk_base);
+	keyed__free(&w->disk_cur);
 }
 
 void window__read(struct window *w, struct jobs *js)
@@ -91,6 +137,7 @@ void window__read(struct window *w, struct jobs *js)
 		job__read(js, js->v[i], &js->v[i]->cur, js->v[i]->kcur, js->v[i]->kcur_ok);
 	read_system(w->sys_cur, w->sys_cur_ok);
 	tracer__lost(js->tr, w->lost_cur);
+	read_keyed(js->tr, &w->eps_cur, &w->disk_cur);
 }
 
 static json_t *pct_json(const uint64_t *h, uint64_t max, double p)
@@ -136,7 +183,154 @@ static json_t *culprits_json(const struct jobs *js, const struct ct_pair_stats *
 	}
 }
 
-static json_t *job_json(const struct jobs *js, const struct ct_job *j)
+/* The BPF structs' __u64 arrays as the uint64_t the histogram code takes. */
+#define H(a) ((const uint64_t *)(a))
+
+/* Summary of a histogram of @count values totalling @ns: ns, count, mean, percentiles. */
+static json_t *latency_json(uint64_t ns, uint64_t count, const uint64_t *h)
+{
+	json_t *o = json_pack("{sI sI}", "ns", (json_int_t)ns, "count", (json_int_t)count);
+
+	json_object_set_new(o, "max_ns", pct_json(h, 0, 100));
+	return hist_summary(o, h, 0);
+}
+
+/* This window's disk lines of @slot: one per device and operation that saw a request. */
+static json_t *disk_json(const struct window *w, uint32_t slot)
+{
+	json_t *a = json_array();
+	struct ct_disk_stats d;
+	char num[24];
+
+	for (size_t i = 0; i < w->disk_cur.n; i++) {
+		const struct ct_disk_key *k = keyed__key(&w->disk_cur, i);
+		json_t *o;
+
+		if (k->slot != slot)
+			continue;
+		keyed__delta(&w->disk_cur, i, &w->disk_base, &d);
+		if (!d.count && !d.merged)
+			continue;
+		names__devnum(k->dev, num, sizeof(num));
+		o = json_pack("{ss ss ss sI sI sI sI}", "device", names__dev(k->dev), "dev", num,
+			      "op", ct_disk_op_names[k->op < CT_DISK_NR ? k->op : CT_DISK_OTHER],
+			      "count", (json_int_t)d.count, "bytes", (json_int_t)d.bytes, "merged",
+			      (json_int_t)d.merged, "no_start", (json_int_t)d.no_start);
+		json_object_set_new(o, "queue",
+				    latency_json(d.queue_ns, histo__count(H(d.qhist)), H(d.qhist)));
+		json_object_set_new(o, "device_time",
+				    latency_json(d.dev_ns, histo__count(H(d.dhist)), H(d.dhist)));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void ep_add(struct ct_ep_stats *sum, const struct ct_ep_stats *e)
+{
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *s = (const uint64_t *)e;
+
+	for (size_t i = 0; i < sizeof(*e) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+
+static json_t *ep_json(const struct ct_ep_stats *e)
+{
+	json_t *o = latency_json(e->wait_ns, e->wait_cnt, H(e->hist));
+
+	json_object_set_new(o, "connects", json_integer((json_int_t)e->conn_cnt));
+	json_object_set_new(o, "connect_ns", json_integer((json_int_t)e->conn_ns));
+	json_object_set_new(o, "connect_fail", json_integer((json_int_t)e->conn_fail));
+	json_object_set_new(o, "retrans", json_integer((json_int_t)e->retrans));
+	json_object_set_new(o, "srtt_us", e->srtt_cnt ? json_integer((json_int_t)(e->srtt_us /
+										   e->srtt_cnt)) :
+							json_null());
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)e->tx_bytes));
+	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)e->rx_bytes));
+	return o;
+}
+
+/* Is @a busier than @b: more socket wait, then more traffic, then more retransmits? */
+static bool ep_before(const struct ct_ep_stats *a, const struct ct_ep_stats *b)
+{
+	if (a->wait_ns != b->wait_ns)
+		return a->wait_ns > b->wait_ns;
+	if (a->tx_bytes + a->rx_bytes != b->tx_bytes + b->rx_bytes)
+		return a->tx_bytes + a->rx_bytes > b->tx_bytes + b->rx_bytes;
+	return a->retrans > b->retrans;
+}
+
+static bool ep_active(const struct ct_ep_stats *e)
+{
+	return e->wait_cnt || e->conn_cnt || e->conn_fail || e->retrans || e->tx_bytes ||
+	       e->rx_bytes;
+}
+
+/*
+ * This window's endpoints of @slot: the CT_TOP_ENDPOINTS busiest one by one, the others
+ * summed into "rest" (with how many there were), so totals over endpoints stay whole.
+ */
+static json_t *net_json(const struct window *w, uint32_t slot)
+{
+	struct ct_ep_stats top[CT_TOP_ENDPOINTS], *rest = NULL, d;
+	const struct ct_ep *top_ep[CT_TOP_ENDPOINTS];
+	json_t *o = json_object(), *a = json_array();
+	size_t ntop = 0, nrest = 0;
+
+	for (size_t i = 0; i < w->eps_cur.n; i++) {
+		const struct ct_ep_key *k = keyed__key(&w->eps_cur, i);
+		size_t at;
+
+		if (k->slot != slot)
+			continue;
+		keyed__delta(&w->eps_cur, i, &w->eps_base, &d);
+		if (!ep_active(&d))
+			continue;
+		for (at = ntop; at > 0 && ep_before(&d, &top[at - 1]); at--)
+			;
+		if (at == CT_TOP_ENDPOINTS) {
+			if (!rest && !(rest = calloc(1, sizeof(*rest))))
+				continue;
+			ep_add(rest, &d);
+			nrest++;
+			continue;
+		}
+		if (ntop == CT_TOP_ENDPOINTS) {
+			/* The last of the top is pushed out into the rest. */
+			if (!rest && !(rest = calloc(1, sizeof(*rest))))
+				continue;
+			ep_add(rest, &top[ntop - 1]);
+			nrest++;
+			ntop--;
+		}
+		memmove(&top[at + 1], &top[at], (ntop - at) * sizeof(top[0]));
+		memmove(&top_ep[at + 1], &top_ep[at], (ntop - at) * sizeof(top_ep[0]));
+		top[at] = d;
+		top_ep[at] = &k->ep;
+		ntop++;
+	}
+	for (size_t i = 0; i < ntop; i++) {
+		json_t *e = ep_json(&top[i]);
+		char name[64];
+		bool local;
+
+		names__endpoint(top_ep[i], name, sizeof(name), &local);
+		json_object_set_new(e, "endpoint", json_string(name));
+		json_object_set_new(e, "side", json_string(local ? "local" : "remote"));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "endpoints", a);
+	if (rest) {
+		json_t *e = ep_json(rest);
+
+		json_object_set_new(e, "endpoints", json_integer((json_int_t)nrest));
+		json_object_set_new(o, "rest", e);
+		free(rest);
+	}
+	return o;
+}
+
+static json_t *job_json(const struct window *w, const struct jobs *js, const struct ct_job *j)
 {
 	struct ct_totals d = { .row = NULL };
 	struct ct_pair_stats row[js->max_jobs];
@@ -179,6 +373,13 @@ static json_t *job_json(const struct jobs *js, const struct ct_job *j)
 	json_object_set_new(o, "runq", runq);
 	json_object_set_new(o, "offcpu", off);
 	json_object_set_new(o, "socket_wait", sock);
+	json_object_set_new(o, "net", net_json(w, j->slot));
+	json_object_set_new(o, "disk", disk_json(w, j->slot));
+	json_object_set_new(o, "memory", json_pack("{sI sI sI sI}", "reclaim_ns",
+						   (json_int_t)s->reclaim_ns, "reclaims",
+						   (json_int_t)s->reclaim_cnt, "majflt",
+						   (json_int_t)s->majflt, "swapout",
+						   (json_int_t)s->swapout));
 	json_object_set_new(o, "culprits", culprits_json(js, row));
 	json_object_set_new(o, "kernel", kern);
 	return o;
@@ -192,14 +393,14 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 
 	ct_fmt_utc(w->start_real, start, sizeof(start));
 	ct_fmt_utc(w->end_real, end, sizeof(end));
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		json_t *kv = kv_delta_json(&w->sys_cur[k], w->sys_cur_ok[k], &w->sys_base[k],
 					   w->sys_base_ok[k]);
 		if (kv)
-			json_object_set_new(sys, ct_kfile_names[k], kv);
+			json_object_set_new(sys, sys_names[k], kv);
 	}
 	for (int i = 0; i < js->n; i++)
-		json_array_append_new(jobs, job_json(js, js->v[i]));
+		json_array_append_new(jobs, job_json(w, js, js->v[i]));
 	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
 	for (int k = 0; k < CT_LOST_NR; k++)
 		json_object_set_new(lost, ct_lost_names[k], json_integer((json_int_t)d[k]));
@@ -225,6 +426,8 @@ void window__commit(struct window *w, struct jobs *js)
 	memcpy(w->sys_base, w->sys_cur, sizeof(w->sys_base));
 	memcpy(w->sys_base_ok, w->sys_cur_ok, sizeof(w->sys_base_ok));
 	memcpy(w->lost_base, w->lost_cur, sizeof(w->lost_base));
+	keyed__swap(&w->eps_base, &w->eps_cur);
+	keyed__swap(&w->disk_base, &w->disk_cur);
 	w->seq++;
 	w->start_real = w->end_real;
 	w->start_mono = w->end_mono;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "jobs.h"
+#include "keyed.h"
 
 #define CT_SCHEMA_VERSION 1
 
@@ -19,8 +20,10 @@ struct window {
 	uint64_t start_real, end_real;	/* CLOCK_REALTIME ns */
 	uint64_t start_mono, end_mono;
 	bool final;
-	struct ct_kv sys_base[3], sys_cur[3];	/* /proc/pressure/{cpu,io,memory} */
-	bool sys_base_ok[3], sys_cur_ok[3];
+	struct ct_kv sys_base[4], sys_cur[4];	/* /proc/pressure/{cpu,io,memory}, /proc/vmstat */
+	bool sys_base_ok[4], sys_cur_ok[4];
+	struct keyed eps_base, eps_cur;		/* ct_ep_key -> ct_ep_stats */
+	struct keyed disk_base, disk_cur;	/* ct_disk_key -> ct_disk_stats */
 	uint64_t lost_base[CT_LOST_NR], lost_cur[CT_LOST_NR];
 };
 
@@ -35,5 +38,10 @@ void window__read(struct window *w, struct jobs *js);
 json_t *window__json(const struct window *w, const struct jobs *js, const char *session);
 /* The window was written: what was read becomes the next baseline. */
 void window__commit(struct window *w, struct jobs *js);
+void window__free(struct window *w);
+
+/* Endpoints listed one by one per job and window; the rest are summed into one entry. */
+#define CT_TOP_ENDPOINTS 8
+extern const char *const ct_disk_op_names[CT_DISK_NR];
 
 #endif /* CONTRACE_WINDOW_H */

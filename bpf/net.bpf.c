@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TCP per job and endpoint: connect latency, retransmits, smoothed RTT, bytes sent and received.
+ * (Socket wait per endpoint is charged by the scheduler programs, in sched.bpf.c.)
+ *
+ * Retransmits and connection completion happen in softirq context, where the current task is
+ * anyone's: the socket remembers its job (socket storage), set whenever one of the job's tasks
+ * connects, sends or receives on it.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "job.bpf.h"
+
+#define CT_IPPROTO_TCP	6
+#define CT_TCP_ESTABLISHED	1
+#define CT_TCP_SYN_SENT		2
+#define CT_TCP_CLOSE		7
+
+struct ct_sock {
+	__u64 conn_ts;		/* SYN sent at (0: not connecting) */
+	__u32 slot;		/* job of the last task seen using the socket */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ct_sock);
+} ct_socks SEC(".maps");
+
+/* The job of the task running now (process context only). */
+static __always_inline __u32 current_slot(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct ct_task *c = ct_task_get(t);
+
+	return c ? ct_job_of(t, c) : CT_SLOT_OTHER;
+}
+
+/* Tag @sk with the current task's job; returns its storage (NULL if it cannot be had). */
+static __always_inline struct ct_sock *tag(struct sock *sk, __u32 *slot)
+{
+	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	*slot = current_slot();
+	if (s)
+		s->slot = *slot;
+	return s;
+}
+
+static __always_inline struct ct_ep_stats *sk_stats(struct sock *sk, __u32 slot)
+{
+	struct ct_ep ep;
+
+	ct_sk_endpoint(sk, &ep);
+	return ct_ep_of(slot, &ep);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct ct_ep_stats *e;
+	struct ct_sock *s;
+	__u32 slot;
+
+	if (sk->sk_protocol != CT_IPPROTO_TCP)
+		return 0;
+	if (newstate == CT_TCP_SYN_SENT) {
+		/* connect(): process context, the connecting task is current. */
+		s = tag(sk, &slot);
+		if (s)
+			s->conn_ts = bpf_ktime_get_ns();
+		return 0;
+	}
+	if (oldstate != CT_TCP_SYN_SENT)
+		return 0;
+	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	if (!s || !s->conn_ts)
+		return 0;
+	e = sk_stats(sk, s->slot);
+	if (e && newstate == CT_TCP_ESTABLISHED) {
+		__sync_fetch_and_add(&e->conn_ns, bpf_ktime_get_ns() - s->conn_ts);
+		__sync_fetch_and_add(&e->conn_cnt, 1);
+	} else if (e && newstate == CT_TCP_CLOSE) {
+		__sync_fetch_and_add(&e->conn_fail, 1);
+	}
+	s->conn_ts = 0;
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(ct_tcp_retransmit_skb, struct sock *sk)
+{
+	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	struct ct_ep_stats *e = sk_stats(sk, s ? s->slot : CT_SLOT_OTHER);
+
+	if (e)
+		__sync_fetch_and_add(&e->retrans, 1);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ct_sock_send_length, struct sock *sk, int ret)
+{
+	struct ct_ep_stats *e;
+	__u32 slot;
+
+	if (ret <= 0)
+		return 0;
+	tag(sk, &slot);
+	e = sk_stats(sk, slot);
+	if (e)
+		__sync_fetch_and_add(&e->tx_bytes, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ct_sock_recv_length, struct sock *sk, int ret)
+{
+	struct ct_ep_stats *e;
+	__u32 slot, srtt;
+
+	if (ret <= 0)
+		return 0;
+	tag(sk, &slot);
+	e = sk_stats(sk, slot);
+	if (!e)
+		return 0;
+	__sync_fetch_and_add(&e->rx_bytes, ret);
+	if (sk->sk_protocol != CT_IPPROTO_TCP)
+		return 0;
+	/* srtt_us holds 8 x the smoothed RTT in microseconds. */
+	srtt = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
+	if (srtt) {
+		__sync_fetch_and_add(&e->srtt_us, srtt);
+		__sync_fetch_and_add(&e->srtt_cnt, 1);
+	}
+	return 0;
+}
