@@ -80,7 +80,8 @@ static __always_inline void rq_key(struct request *rq, struct ct_disk_key *k)
 {
 	struct block_device *part = rq->part;
 
-	k->dev = part ? part->bd_dev : 0;
+	/* rq->part is set only where the queue keeps I/O statistics; the disk always is. */
+	k->dev = part ? part->bd_dev : BPF_CORE_READ(rq, q, disk, part0, bd_dev);
 	k->op = disk_op(rq->cmd_flags);
 	k->pad = 0;
 }
@@ -90,17 +91,16 @@ static __always_inline struct ct_disk_stats *disk_stats(const struct ct_disk_key
 	return ct_keyed_get(&ct_disk, k, &ct_zero_disk, &ct_disk_full);
 }
 
-/* A request was made from a bio (5.x kernels without block_io_start: inserted). */
+/* A request was made from a bio: it starts now, for whoever submits it. */
 static __always_inline void rq_start(struct request *rq)
 {
 	__u64 id = (__u64)rq;
 	struct ct_rq r = { .start = bpf_ktime_get_ns() };
 
-	if (bpf_map_lookup_elem(&ct_rqs, &id))
-		return;		/* re-inserted after a requeue: keep the first start */
 	rq_key(rq, &r.key);
 	r.key.slot = submitter(rq->bio);
-	if (bpf_map_update_elem(&ct_rqs, &id, &r, BPF_NOEXIST))
+	/* Any entry left by an earlier use of this request is stale: replace it. */
+	if (bpf_map_update_elem(&ct_rqs, &id, &r, BPF_ANY))
 		__sync_fetch_and_add(&ct_disk_full, 1);
 }
 
@@ -111,10 +111,18 @@ int BPF_PROG(ct_block_io_start, struct request *rq)
 	return 0;
 }
 
+/*
+ * Kernels before 6.5 have no block_io_start: the request starts when inserted into the queue
+ * (user space loads this program only then). A request re-inserted after a requeue keeps its
+ * first start.
+ */
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(ct_block_rq_insert, struct request *rq)
 {
-	rq_start(rq);
+	__u64 id = (__u64)rq;
+
+	if (!bpf_map_lookup_elem(&ct_rqs, &id))
+		rq_start(rq);
 	return 0;
 }
 

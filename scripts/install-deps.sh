@@ -7,6 +7,7 @@ pkgs=(
 	make gcc clang llvm pkg-config libclang-rt-14-dev   # build; libFuzzer for tests/fuzz
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev
 	jq procps sysstat util-linux iproute2 python3   # tests and snapshots (iostat, jq, taskset)
+	fio nftables                       # disk and network tests: fio latency, packet loss
 	linux-perf                         # make bench: perf bench sched
 )
 missing=()

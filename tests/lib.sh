@@ -75,10 +75,16 @@ rmcg() {
 	echo "# could not remove $cg" >&2
 }
 
+# on_exit CMD...: run CMD at cleanup (after the recorder and workloads are stopped), last
+# registered first: network namespaces, loop devices, swap.
+AT_EXIT=()
+on_exit() { AT_EXIT=("$(printf '%q ' "$@")" "${AT_EXIT[@]}"); }
+
 cleanup() {
-	local p cg
+	local p cg c
 	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for c in "${AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1; done
 	for cg in $(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CG_PREFIX*" 2>/dev/null); do
 		rmcg "$cg"
 	done
@@ -128,6 +134,11 @@ jsum() {
 # culprit FILE VICTIM CULPRIT: run-queue delay of VICTIM charged to CULPRIT, summed.
 culprit() {
 	jq -s --arg v "$2" --arg c "$3" '[.[] | select(.type == "window") | .jobs[] | select(.name == $v) | .culprits[] | select(.job == $c) | .runq_ns] | add // 0' "$1"
+}
+
+# ep FILE JOB ENDPOINT FIELD: .FIELD of JOB's entries for ENDPOINT, summed over windows.
+ep() {
+	jq -s --arg j "$2" --arg e "$3" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \$j) | .net.endpoints[] | select(.endpoint == \$e) | .$4 // 0] | add // 0" "$1"
 }
 
 # jqe EXPR FILE: jq -e EXPR FILE (one JSON document), quietly; for check.

@@ -122,8 +122,14 @@ static void skip_missing(struct tracer *t, const char *btf_path)
 		if (!tp || strncmp(sec, "tp_btf/", 7))
 			continue;
 		snprintf(name, sizeof(name), "btf_trace_%s", tp + 1);
-		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0)
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0) {
+			/* block_rq_insert only stands in for block_io_start where it is missing. */
+			if (!strcmp(tp + 1, "block_rq_insert") &&
+			    btf__find_by_name_kind(btf, "btf_trace_block_io_start",
+						   BTF_KIND_TYPEDEF) > 0)
+				bpf_program__set_autoload(p, false);
 			continue;
+		}
 		bpf_program__set_autoload(p, false);
 		if (strlen(t->missing) + strlen(tp + 1) + 2 < sizeof(t->missing))
 			snprintf(t->missing + strlen(t->missing),

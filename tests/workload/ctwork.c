@@ -7,9 +7,12 @@
  *   ctwork sleep MS COUNT                nanosleep MS, COUNT times
  *   ctwork futex MS COUNT                the main thread waits on a futex another thread wakes
  *                                        after sleeping MS, COUNT times
- *   ctwork server PORT DELAY_MS N        loopback TCP server: answers each request after
- *                                        DELAY_MS, one request at a time, N requests
- *   ctwork client PORT N [poll]          N requests, blocking in recv (or poll, then recv)
+ *   ctwork server [ADDR:]PORT DELAY_MS N TCP server (default address 127.0.0.1): answers
+ *                                        each request after DELAY_MS, one request at a time
+ *                                        across all its clients, N requests in all
+ *   ctwork client [ADDR:]PORT N [poll]   N requests, blocking in recv (or poll, then recv)
+ *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
+ *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
  * On exit each prints one JSON line: the on-CPU time, run-queue delay and context switches of
  * its threads according to the kernel (/proc/thread-self/schedstat and status), their count,
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -182,42 +186,85 @@ static int tcp_socket(void)
 	return fd;
 }
 
-static struct sockaddr_in loopback(int port)
+/* "PORT" (127.0.0.1) or "ADDR:PORT". */
+static struct sockaddr_in endpoint(const char *spec)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	const char *colon = strrchr(spec, ':');
+	char host[64] = "127.0.0.1";
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (colon)
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	inet_pton(AF_INET, host, &a.sin_addr);
+	a.sin_port = htons((uint16_t)atoi(colon ? colon + 1 : spec));
 	return a;
 }
 
-static int server(int port, int delay_ms, int n)
+#define MAX_CONN 64
+
+static int server(const char *spec, int delay_ms, int n)
 {
-	struct sockaddr_in a = loopback(port);
-	int ls = tcp_socket(), c, served = 0;
+	struct sockaddr_in a = endpoint(spec);
+	struct pollfd p[MAX_CONN + 1];
+	int ls = tcp_socket(), np = 1, served = 0;
 	char buf[64];
 
 	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 16)) {
 		perror("ctwork server: bind/listen");
 		return 1;
 	}
-	printf("listening %d\n", port);
+	printf("listening %s\n", spec);
 	fflush(stdout);
-	while (served < n && (c = accept(ls, NULL, NULL)) >= 0) {
-		while (served < n && recv(c, buf, 1, 0) == 1) {
-			sleep_ns((uint64_t)delay_ms * 1000000ULL);
-			if (send(c, "y", 1, 0) != 1)
-				break;
+	p[0] = (struct pollfd){ .fd = ls, .events = POLLIN };
+	/* One request at a time, whoever sent it: the shape of a single-threaded API server. */
+	while (served < n && poll(p, (nfds_t)np, -1) > 0) {
+		if ((p[0].revents & POLLIN) && np <= MAX_CONN) {
+			int c = accept(ls, NULL, NULL);
+
+			if (c >= 0)
+				p[np++] = (struct pollfd){ .fd = c, .events = POLLIN };
+		}
+		for (int i = 1; i < np && served < n; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (recv(p[i].fd, buf, 1, 0) != 1 ||
+			    (sleep_ns((uint64_t)delay_ms * 1000000ULL), send(p[i].fd, "y", 1, 0)) != 1) {
+				close(p[i].fd);
+				p[i--] = p[--np];
+				continue;
+			}
 			served++;
 		}
-		close(c);
 	}
-	close(ls);
+	for (int i = 0; i < np; i++)
+		close(p[i].fd);
 	return 0;
 }
 
-static int client(int port, int n, int use_poll)
+/* Touch a page of each 4 KiB of @mb MiB, round after round, for @secs seconds. */
+static int mem(long mb, double secs)
 {
-	struct sockaddr_in a = loopback(port);
+	size_t len = (size_t)mb << 20;
+	volatile char *m = malloc(len);
+	uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
+	unsigned char round = 0;
+
+	if (!m) {
+		perror("ctwork mem: malloc");
+		return 1;
+	}
+	do {
+		round++;
+		for (size_t i = 0; i < len; i += 4096)
+			m[i] = (char)round;
+	} while (now_ns() < end);
+	free((void *)m);
+	return 0;
+}
+
+static int client(const char *spec, int n, int use_poll)
+{
+	struct sockaddr_in a = endpoint(spec);
 	int fd = tcp_socket();
 	char b;
 
@@ -242,13 +289,15 @@ static int client(int port, int n, int use_poll)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ctwork spin|wake THREADS SECONDS | sleep|futex MS COUNT |\n"
-			"              server PORT DELAY_MS N | client PORT N [poll]\n");
+			"              server [ADDR:]PORT DELAY_MS N | client [ADDR:]PORT N [poll] |\n"
+			"              mem MB SECONDS\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t start = now_ns(), on0, d0, on1, d1, nv0, niv0, nv1, niv1;
+	struct rusage ru;
 	pthread_t t1;
 	int ret = 0;
 
@@ -270,9 +319,11 @@ int main(int argc, char **argv)
 		futex_waiter_loop();
 		pthread_join(t1, NULL);
 	} else if (!strcmp(argv[1], "server") && argc == 5) {
-		ret = server(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+		ret = server(argv[2], atoi(argv[3]), atoi(argv[4]));
 	} else if (!strcmp(argv[1], "client")) {
-		ret = client(atoi(argv[2]), atoi(argv[3]), argc > 4 && !strcmp(argv[4], "poll"));
+		ret = client(argv[2], atoi(argv[3]), argc > 4 && !strcmp(argv[4], "poll"));
+	} else if (!strcmp(argv[1], "mem")) {
+		ret = mem(atol(argv[2]), atof(argv[3]));
 	} else {
 		return usage();
 	}
@@ -284,10 +335,11 @@ int main(int argc, char **argv)
 	total_nvcsw += nv1 - nv0;
 	total_nivcsw += niv1 - niv0;
 	nthreads++;
+	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
-	       "\"threads\":%d,\"wall_ns\":%llu}\n",
+	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
-	       (unsigned long long)(now_ns() - start));
+	       (unsigned long long)(now_ns() - start), ru.ru_majflt);
 	return ret ? 1 : 0;
 }

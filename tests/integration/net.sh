@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Socket wait per endpoint against delays we inject, and TCP retransmits against the kernel's
+# own count, with loss we inject:
+#   1. a loopback server answers each request after D = 30 ms; a client job makes 40
+#      requests: ~40 waits on 127.0.0.1:PORT, mean within 10 % of D.
+#   2. the server serves one request at a time; two client jobs, first one alone, then both:
+#      each one's wait per request roughly doubles (the other's request is served first).
+#   3. two network namespaces joined by veth; nftables drops 20 % of the data segments to
+#      one server port: retransmits land on that client job and endpoint, and match the
+#      kernel's RetransSegs in the clients' namespace; the other client job has none.
+source "$(dirname "$0")/../lib.sh"
+
+a=$(mkcg netA) && b=$(mkcg netB) && s=$(mkcg netS) || exit 1
+port=$((20000 + $$ % 20000))
+D=30
+out=$TMP/rec
+rec_start "$out" -i 1 --job A="$a" --job B="$b" --job S="$s" || exit 1
+
+# serve PORT N [ADDR]: a server in job S for N requests, waited for until it listens.
+serve() {
+	local f=$TMP/srv.$1
+	in_cg "$s" "${NS[@]}" "$CTWORK" server "${3:-127.0.0.1}:$1" "$D" "$2" >"$f" &
+	PIDS+=($!)
+	for i in $(seq 50); do grep -q listening "$f" && return 0; sleep 0.1; done
+	echo "# server on port $1 did not start" >&2
+	return 1
+}
+NS=()
+
+# 1 and 2a: A alone, 40 requests.
+serve $port 40 || exit 1
+in_cg "$a" "$CTWORK" client $port 40 >"$TMP/a1"
+# 2b: A and B together, 40 requests each, against a server serving one request at a time.
+serve $((port + 1)) 80 || exit 1
+in_cg "$a" "$CTWORK" client $((port + 1)) 40 >/dev/null &
+pa=$!
+in_cg "$b" "$CTWORK" client $((port + 1)) 40 >/dev/null &
+wait $pa $!
+sleep 0.3
+check "recorder stops cleanly" rec_stop
+w=$out/windows.jsonl
+
+e1=127.0.0.1:$port
+e2=127.0.0.1:$((port + 1))
+n=$(ep "$w" A "$e1" count)
+between "A: one socket wait per request on $e1" "$n" 40 41
+within "A: mean wait per request on $e1 vs injected $D ms" \
+	"$(awk -v t="$(ep "$w" A "$e1" ns)" -v n="$n" 'BEGIN { print n ? t / n : 0 }')" \
+	$((D * 1000000)) 10
+check "A: one connect to $e1, with its latency" \
+	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"A\") | .net.endpoints[] | select(.endpoint == \"$e1\")] | (map(.connects) | add) == 1 and (map(.connect_ns) | add) > 0"
+check "A: bytes both ways on $e1 (1 byte per request and per answer)" \
+	test "$(ep "$w" A "$e1" tx_bytes)" -eq 40 -a "$(ep "$w" A "$e1" rx_bytes)" -eq 40
+check "S: the served side is one local endpoint, not one per client" \
+	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"S\") | .net.endpoints[] | select(.side == \"local\" and .endpoint == \"$e1\")] | length > 0"
+check "the client's endpoint is not charged to the server's job" \
+	test "$(ep "$w" S "$e1" tx_bytes)" -eq 40 -a "$(jq -s "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"S\") | .net.endpoints[] | select(.side == \"remote\")] | length" "$w")" -eq 0
+
+# Per-request wait alone vs together: with two clients and one request served at a time,
+# each request waits for the other's first: about 2 x D. Honest bounds: 1.6x to 2.4x.
+alone=$(awk -v t="$(ep "$w" A "$e1" ns)" -v n="$n" 'BEGIN { print t / n }')
+for j in A B; do
+	t=$(ep "$w" $j "$e2" ns)
+	c=$(ep "$w" $j "$e2" count)
+	r=$(awk -v t="$t" -v c="$c" -v a="$alone" 'BEGIN { printf "%.2f", c ? t / c / a : 0 }')
+	between "$j: wait per request together / alone" "$r" 1.6 2.4
+done
+
+# 3. Retransmits through nftables' random drop between two namespaces.
+if ! command -v nft >/dev/null || ! ip netns add ctc$$; then
+	not_ok "network namespaces and nftables are needed for the retransmit test"
+	exit 0
+fi
+on_exit ip netns del ctc$$
+ip netns add cts$$ && on_exit ip netns del cts$$
+ip link add vc$$ type veth peer name vs$$ &&
+	ip link set vc$$ netns ctc$$ && ip link set vs$$ netns cts$$ &&
+	ip -n ctc$$ addr add 10.231.0.1/24 dev vc$$ && ip -n cts$$ addr add 10.231.0.2/24 dev vs$$ &&
+	ip -n ctc$$ link set vc$$ up && ip -n cts$$ link set vs$$ up &&
+	ip -n ctc$$ link set lo up && ip -n cts$$ link set lo up || { not_ok "veth pair"; exit 0; }
+# Data segments only (a 1-byte payload makes the IP packet 53 bytes): SYNs and pure ACKs pass,
+# so every loss costs one retransmission timeout, not a 1 s SYN retry.
+lossy=$((port + 2))
+clean=$((port + 3))
+ip netns exec cts$$ nft -f - <<NFT || { not_ok "nftables rule"; exit 0; }
+table inet contrace_test {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport $lossy ip length > 52 numgen random mod 100 < 20 drop
+	}
+}
+NFT
+out2=$TMP/rec2
+rec_start "$out2" -i 1 --job A="$a" --job B="$b" --job S="$s" || exit 1
+snmp() { ip netns exec ctc$$ awk '/^Tcp:/ { if (h) print $13; h = 1 }' /proc/net/snmp; }
+before=$(snmp)
+NS=(ip netns exec cts$$)
+D=0
+serve $lossy 30 10.231.0.2 && serve $clean 30 10.231.0.2 || exit 1
+in_cg "$a" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$lossy 30 >/dev/null &
+pa=$!
+in_cg "$b" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$clean 30 >/dev/null &
+wait $pa $!
+after=$(snmp)
+sleep 0.3
+check "recorder stops cleanly (retransmit run)" rec_stop
+w=$out2/windows.jsonl
+kernel=$((after - before))
+ra=$(ep "$w" A "10.231.0.2:$lossy" retrans)
+rb=$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name == "B") | .net.endpoints[]?.retrans] | add // 0' "$w")
+echo "# kernel RetransSegs in the clients' namespace: $kernel; A: $ra; B: $rb"
+check "A retransmitted to 10.231.0.2:$lossy (the lossy port)" test "$ra" -ge 1
+check "A's retransmits equal the kernel's count in the clients' namespace" test "$ra" -eq "$kernel"
+check "B, on the port without loss, retransmitted nothing" test "$rb" -eq 0
+check "A: a smoothed RTT for the endpoint" \
+	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"A\") | .net.endpoints[] | select(.endpoint == \"10.231.0.2:$lossy\") | .srtt_us // empty] | length > 0 and min > 0"
