@@ -45,7 +45,7 @@ expect "--job without =" 2 "--job 'abc': expected NAME=CGROUP_PATH" "${R[@]}" --
 expect "interval not a number" 2 "--interval 'abc': not a number" "${R[@]}" -i abc
 expect "interval out of range" 2 "--interval '0': must be between 0.1 and 3600" "${R[@]}" -i 0
 expect "duration negative" 2 "--duration '-5': must be between" "${R[@]}" -d -5
-expect "max-jobs too small" 2 "--max-jobs '2': must be between 4 and 1024" "${R[@]}" --max-jobs 2
+expect "max-jobs too small" 2 "--max-jobs '2': must be between 5 and 1024" "${R[@]}" --max-jobs 2
 expect "unknown option" 2 "unrecognized option '--bogus'" "${R[@]}" --bogus
 expect "duration with a command" 2 "--duration cannot be combined with a command" \
 	"$CONTRACE" record -d 5 -o "$TMP/out" -- true

@@ -4,10 +4,36 @@
 # and the live table's header is the one README.md shows.
 source "$(dirname "$0")/../lib.sh"
 
-cg=$(mkcg schema) || exit 1
-"$CONTRACE" record -q -i 0.5 -d 1.1 -o "$TMP/s" --job api="$cg" 2>/dev/null
-# The set of field paths, array positions folded, of the line of one type.
-shape() { jq -c --arg t "$2" 'select(.type == $t) | [paths | map(if type == "number" then 0 else . end) | join(".")] | unique' "$1" | head -1; }
+#   UPDATE_EXAMPLE=1 tests/integration/schema.sh   rewrites the sample from this run
+cg=$(mkcg schema) && srv=$(mkcg schema-api) || exit 1
+# A job that uses every part of a window: ten servers' worth of endpoints (eight listed, the
+# rest summed), direct writes to disk, and a server job answering it.
+port=$((20000 + $$ % 20000))
+rec_start "$TMP/s" -i 0.5 --job batch="$cg" --job api="$srv" || exit 1
+for i in $(seq 0 9); do
+	in_cg "$srv" "$CTWORK" server $((port + i)) $((i + 1)) 5 >"$TMP/srv$i" &
+	PIDS+=($!)
+done
+for i in $(seq 0 9); do
+	for k in $(seq 50); do grep -q listening "$TMP/srv$i" && break; sleep 0.1; done
+done
+clients=()
+for i in $(seq 0 9); do
+	in_cg "$cg" "$CTWORK" client $((port + i)) 5 >/dev/null &
+	clients+=($!)
+done
+in_cg "$cg" dd if=/dev/zero of="$TMP/direct" bs=64k count=64 oflag=direct status=none
+wait "${clients[@]}"
+sleep 0.6
+rec_stop
+# The set of field paths, array positions folded, of the lines of one type (all of them).
+shape() { jq -s -c --arg t "$2" '[.[] | select(.type == $t) | paths | map(if type == "number" then 0 else . end) | join(".")] | unique' "$1"; }
+if [ -n "${UPDATE_EXAMPLE:-}" ]; then
+	# The session line and the window where batch had the most endpoints.
+	{ head -1 "$TMP/s/windows.jsonl"
+	  jq -s -c '[.[] | select(.type == "window")] | max_by(.jobs[] | select(.name == "batch") | (.net.endpoints | length) + (.net.rest.endpoints // 0) + (.disk | length))' "$TMP/s/windows.jsonl"
+	} >"$TOP/docs/windows-example.jsonl"
+fi
 for t in session window; do
 	fresh=$(shape "$TMP/s/windows.jsonl" $t)
 	doc=$(shape "$TOP/docs/windows-example.jsonl" $t)
