@@ -11,11 +11,18 @@ import sys
 
 out, scenario, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
 NS = 1000000000
+API = "10.0.0.5:2283"     # the endpoint A and B wait on, which api serves
 nwin = 3 if scenario == "short" else 40
 b_from = 2 if scenario == "short" else 20
 
 
-def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=()):
+def endpoint(name, side, ns, n):
+    return {"endpoint": name, "side": side, "ns": ns, "count": n, "hist": [],
+            "connects": 0, "connect_ns": 0, "connect_fail": 0, "retrans": 0, "srtt_us": 50,
+            "tx_bytes": 100 * n, "rx_bytes": 1000 * n}
+
+
+def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remote"):
     j = {"name": name, "kind": kind, "cgroup": "/sys/fs/cgroup/unified/" + name,
          "cpu": {"oncpu_ns": oncpu, "nvcsw": sock_n, "nivcsw": 1},
          "runq": {"ns": runq, "count": max(sock_n, 1), "max_ns": runq, "hist": []},
@@ -23,6 +30,8 @@ def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=()):
                     "lock": {"ns": 0, "count": 0}},
          "socket_wait": {"ns": sock_ns, "count": sock_n, "hist": []},
          "culprits": [{"job": c, "runq_ns": ns, "count": 1, "preempts": 0} for c, ns in culprits],
+         "net": {"endpoints": [endpoint(API, side, sock_ns, sock_n)] if sock_n else []},
+         "disk": [], "memory": {"reclaim_ns": 0, "reclaims": 0, "majflt": 0, "swapout": 0},
          "kernel": {"cpu.stat": {"usage_usec": oncpu // 1000}}}
     if done is not None:
         j["progress"] = {"shape": "relative", "done": done, "total": 100000}
@@ -48,7 +57,7 @@ with open(out, "w") as f:
         else:
             jobs.append(job("B", "cgroup", 0, 0, 0, 0, None))
         jobs.append(job("api", "cgroup", (150 if b_on else 100) * 1000000, 0,
-                        900000000, 100, None))
+                        900000000, 100, None, side="local"))
         jobs.append(job("other", "other", 5000000, 0, 0, 0, None))
         f.write(json.dumps({"type": "window", "v": 1, "session": "1-1", "seq": w,
                             "start_ns": (start + w) * NS, "end_ns": (start + w + 1) * NS,

@@ -157,6 +157,24 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 		return;
 	if (!rj->s.n)
 		rj->s.last_done = -1;
+	{
+		const json_t *e;
+		size_t i;
+
+		json_array_foreach(json_object_get(json_object_get(j, "net"), "endpoints"), i, e) {
+			const char *ep = json_string_value(json_object_get(e, "endpoint"));
+			const char *side = json_string_value(json_object_get(e, "side"));
+
+			if (!ep || !side || strcmp(side, "local"))
+				continue;
+			if (!rj->served)
+				rj->served = json_object();
+			json_object_set_new(rj->served, ep,
+					    json_integer(json_integer_value(json_object_get(rj->served,
+											     ep)) +
+							 (json_int_t)ct_json_u64(e, "count")));
+		}
+	}
 	if (oncpu > 0 && !rj->first_ran_ns)
 		rj->first_ran_ns = start;
 	if (json_is_object(prog)) {
@@ -258,6 +276,7 @@ void report__free(struct report *r)
 		free(j->s.rate);
 		free(j->s.cpus);
 		free(j->s.lock_ms_s);
+		json_decref(j->served);
 	}
 	json_decref(r->verdicts);
 	json_decref(r->facts);
@@ -464,11 +483,148 @@ static void cpu_culprits(json_t *ev, const struct cmp *c, const char *victim)
 	}
 }
 
+/* The entry of @span's endpoints named @name on @side's side, NULL when absent. */
+static const json_t *span_ep(const json_t *span, const char *name, const char *side)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(span, "net"), "endpoints"), i, e) {
+		const char *n = json_string_value(json_object_get(e, "endpoint"));
+		const char *s = json_string_value(json_object_get(e, "side"));
+
+		if (n && s && !strcmp(n, name) && !strcmp(s, side))
+			return e;
+	}
+	return NULL;
+}
+
+static double ep_pu(const json_t *e, const char *key)
+{
+	return e ? ct_json_num(json_object_get(e, "per_unit"), key, NAN) : 0;
+}
+
+/*
+ * What the endpoints prove: the one A's wait per unit rose most on, its wait per request
+ * alone and with B, whether B waited on the very same endpoint, TCP's view of the path, and
+ * the job that serves it. Returns the serving job's name (NULL: none seen).
+ */
+static const char *endpoint_evidence(struct report *r, json_t *ev, const struct cmp *c,
+				     const char *a, const char *b)
+{
+	const json_t *best = NULL, *e, *e0, *bep;
+	double best_d = -INFINITY;
+	const char *name, *server = NULL;
+	char x[32], y[32];
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(c->a1, "net"), "endpoints"), i, e) {
+		const char *side = json_string_value(json_object_get(e, "side"));
+		double d;
+
+		name = json_string_value(json_object_get(e, "endpoint"));
+		if (!name || !side || strcmp(side, "remote") || !strcmp(name, "others") ||
+		    !ct_json_u64(e, "count"))
+			continue;
+		d = ep_pu(e, "ns") - ep_pu(span_ep(c->a0, name, "remote"), "ns");
+		if (isfinite(d) && d > best_d) {
+			best_d = d;
+			best = e;
+		}
+	}
+	if (!best) {
+		say(ev, "%s waited on no socket endpoint at t1", a);
+		return NULL;
+	}
+	name = json_string_value(json_object_get(best, "endpoint"));
+	e0 = span_ep(c->a0, name, "remote");
+	json_object_set_new(r->facts, "endpoint", json_string(name));
+	if (e0 && ct_json_u64(e0, "count"))
+		say(ev, "per request, %s waited %s on %s alone (t0: %.2f waits per unit) and %s "
+			"with B (t1: %.2f waits per unit)", a,
+		    ct_fmt_ns(ct_json_num(e0, "mean_ns", NAN), x, sizeof(x)), name,
+		    ep_pu(e0, "waits"), ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),
+		    ep_pu(best, "waits"));
+	else
+		say(ev, "%s waited on %s only at t1: %s per request, %.2f waits per unit", a, name,
+		    ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),
+		    ep_pu(best, "waits"));
+	if (ct_json_u64(e0, "retrans") || ct_json_u64(best, "retrans"))
+		say(ev, "TCP retransmits to %s: %llu at t0, %llu at t1", name,
+		    (unsigned long long)ct_json_u64(e0, "retrans"),
+		    (unsigned long long)ct_json_u64(best, "retrans"));
+	if (json_is_number(json_object_get(best, "srtt_us")))
+		say(ev, "smoothed RTT to %s: %.0f us at t0, %.0f us at t1", name,
+		    ct_json_num(e0, "srtt_us", NAN), ct_json_num(best, "srtt_us", NAN));
+	bep = c->b1 ? span_ep(c->b1, name, "remote") : NULL;
+	if (b && bep && ct_json_u64(bep, "count")) {
+		say(ev, "%s waited on the same endpoint %s at t1: %llu waits, %s per request: "
+			"%s and %s share %s", b, name, (unsigned long long)ct_json_u64(bep, "count"),
+		    ct_fmt_ns(ct_json_num(bep, "mean_ns", NAN), x, sizeof(x)), a, b, name);
+		json_object_set_new(r->facts, "shared_endpoint", json_string(name));
+	} else if (b) {
+		say(ev, "%s did not wait on %s", b, name);
+	}
+	for (int k = 0; k < r->njobs; k++) {
+		if (r->jobs[k].served && json_object_get(r->jobs[k].served, name)) {
+			server = r->jobs[k].name;
+			say(ev, "job %s serves %s (the local side of its connections)%s", server,
+			    name, json_object_get(r->facts, "shared_endpoint") ?
+				  ": it is the shared server" : "");
+			json_object_set_new(r->facts, "server", json_string(server));
+			break;
+		}
+	}
+	return server;
+}
+
+static void disk_evidence(json_t *ev, const struct cmp *c, const char *a, const char *b)
+{
+	const json_t *d;
+	char x[32], y[32];
+	size_t i;
+
+	json_array_foreach(json_object_get(c->a1, "disk"), i, d) {
+		const char *dev = json_string_value(json_object_get(d, "device"));
+		const char *op = json_string_value(json_object_get(d, "op"));
+		const json_t *d0 = NULL, *bd = NULL, *o;
+		size_t k;
+
+		if (!dev || !op || !ct_json_u64(d, "count"))
+			continue;
+		json_array_foreach(json_object_get(c->a0, "disk"), k, o)
+			if (json_equal(json_object_get(o, "device"), json_object_get(d, "device")) &&
+			    json_equal(json_object_get(o, "op"), json_object_get(d, "op")))
+				d0 = o;
+		json_array_foreach(c->b1 ? json_object_get(c->b1, "disk") : NULL, k, o)
+			if (json_equal(json_object_get(o, "device"), json_object_get(d, "device")))
+				bd = o;
+		say(ev, "%s's %s %ss: device time p99 %s at t0, %s at t1%s", a, dev, op,
+		    ct_fmt_ns(d0 ? ct_json_num(json_object_get(d0, "device_time"), "p99_ns", NAN) :
+				   NAN, x, sizeof(x)),
+		    ct_fmt_ns(ct_json_num(json_object_get(d, "device_time"), "p99_ns", NAN), y,
+			      sizeof(y)),
+		    bd && b ? "; B used the same device at t1" : "");
+	}
+}
+
+static void memory_evidence(json_t *ev, const struct cmp *c, const char *a)
+{
+	say(ev, "%s's major faults per unit: %.2f at t0, %.2f at t1; pages swapped out per "
+		"unit: %.2f at t0, %.2f at t1", a, per_unit(c->a0, "majflt"),
+	    per_unit(c->a1, "majflt"), per_unit(c->a0, "swapout"), per_unit(c->a1, "swapout"));
+	if (isfinite(kernel_us_per_unit(c->a1, "memory.pressure", "some_total_us")))
+		say(ev, "the kernel's memory pressure of %s's cgroup per unit: %.0f us at t0, "
+			"%.0f us at t1", a,
+		    kernel_us_per_unit(c->a0, "memory.pressure", "some_total_us"),
+		    kernel_us_per_unit(c->a1, "memory.pressure", "some_total_us"));
+}
+
 /*
  * Jobs without snapshots that ran in both spans are candidate shared servers: one that got
  * busier, or whose threads queued on a lock more, when B joined is named as the likely cause.
  */
-static void servers(struct report *r, json_t *ev, const struct cmp *c)
+static void servers(struct report *r, json_t *ev, const struct cmp *c, const char *server)
 {
 	uint64_t f0 = ct_json_u64(c->a0, "from_ns"), t0 = ct_json_u64(c->a0, "to_ns");
 	uint64_t f1 = ct_json_u64(c->a1, "from_ns"), t1 = ct_json_u64(c->a1, "to_ns");
@@ -477,7 +633,8 @@ static void servers(struct report *r, json_t *ev, const struct cmp *c)
 		struct rjob *j = &r->jobs[i];
 		double cpu[2] = { 0 }, lock[2] = { 0 }, n[2] = { 0 };
 
-		if (j->nsnap || i == r->a || i == r->b)
+		/* With the server proven by its endpoint, only that job is described. */
+		if (j->nsnap || i == r->a || i == r->b || (server && strcmp(server, j->name)))
 			continue;
 		for (size_t k = 0; k < j->s.n; k++) {
 			uint64_t end = r->t0_ns + (uint64_t)(j->s.t[k] * 1e9);
@@ -507,10 +664,12 @@ static void servers(struct report *r, json_t *ev, const struct cmp *c)
 			    busier || queued ? ": while B ran it " : "", busier ? "worked more" : "",
 			    busier && queued ? " and " : "",
 			    queued ? "queued requests on a lock" : "");
-			if (busier || queued)
-				say(ev, "%s is the likely shared server", j->name);
+			if ((busier || queued) && !server)
+				say(ev, "%s is the likely shared server (from its behaviour; no "
+					"endpoint shows it serving A)", j->name);
 		}
-		json_object_set_new(r->facts, "server", json_string(j->name));
+		if (!server)
+			json_object_set_new(r->facts, "server", json_string(j->name));
 	}
 }
 
@@ -523,9 +682,9 @@ static void judge_resources(struct report *r, const struct cmp *c)
 		{ "disk I/O", "Is there I/O contention caused by the concurrency?",
 		  per_unit_off(c->a0, "disk") + per_unit_off(c->a0, "uninterruptible"),
 		  per_unit_off(c->a1, "disk") + per_unit_off(c->a1, "uninterruptible") },
-		{ "memory (stalls, swap)", "Is there memory or swap contention caused by the concurrency?",
-		  kernel_us_per_unit(c->a0, "memory.pressure", "some_total_us"),
-		  kernel_us_per_unit(c->a1, "memory.pressure", "some_total_us") },
+		{ "memory (reclaim stalls)",
+		  "Is there memory or swap contention caused by the concurrency?",
+		  per_unit(c->a0, "reclaim_ns"), per_unit(c->a1, "reclaim_ns") },
 		{ "network or a shared server (socket wait)",
 		  "Is there network or shared-server contention caused by the concurrency?",
 		  per_unit(c->a0, "socket_wait_ns"), per_unit(c->a1, "socket_wait_ns") },
@@ -574,20 +733,13 @@ static void judge_resources(struct report *r, const struct cmp *c)
 			say(ev, "this is the largest cause of %s's slowdown", a->name);
 		if (k == 0)
 			cpu_culprits(ev, c, a->name);
-		if (k == 3 && b && c->b1) {
-			double bw = (double)ct_json_u64(json_object_get(json_object_get(c->b1, "offcpu"),
-									"socket"), "count");
-			double bs = ct_json_num(c->b1, "dur_s", 0);
+		if (k == 1)
+			disk_evidence(ev, c, a->name, b ? b->name : NULL);
+		if (k == 2)
+			memory_evidence(ev, c, a->name);
+		if (k == 3)
+			servers(r, ev, c, endpoint_evidence(r, ev, c, a->name, b ? b->name : NULL));
 
-			say(ev, "%s also waited on sockets at the same time: %.0f waits, %.1f per "
-				"second%s", b->name, bw, bs > 0 ? bw / bs : 0,
-			    rose && bw > 0 ? "; both jobs waiting on sockets while A's per-unit wait "
-					     "rises points at a shared server or link (per-endpoint "
-					     "socket wait is not recorded yet, so the common endpoint is "
-					     "inferred, not proven)" :
-					     "");
-			servers(r, ev, c);
-		}
 	}
 }
 

@@ -43,6 +43,7 @@ struct rjob {
 	uint64_t first_ran_ns;
 	double busy_first_s, busy_last_s;	/* for jobs without snapshots: is it a server? */
 	struct rseries s;
+	json_t *served;		/* {"ADDR:PORT": waits} of its local-side endpoints: what it serves */
 };
 
 struct report {

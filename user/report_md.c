@@ -60,9 +60,15 @@ static void summary(const struct report *r, struct ct_buf *b)
 				continue;
 			ct_buf_printf(b, "**Main cause of the slowdown: %s.**",
 				      json_string_value(json_object_get(r->facts, "cause")));
-			json_array_foreach(json_object_get(v, "evidence"), k, e)
-				if (k == 0 || strstr(json_string_value(e), "is the likely shared server"))
-					ct_buf_printf(b, " %s.", json_string_value(e));
+			/* The figure, the endpoint per request, and who serves it. */
+			json_array_foreach(json_object_get(v, "evidence"), k, e) {
+				const char *t = json_string_value(e) ?: "";
+
+				if (k == 0 || strstr(t, "likely shared server") ||
+				    !strncmp(t, "per request, ", 13) || strstr(t, " share ") ||
+				    strstr(t, "it is the shared server"))
+					ct_buf_printf(b, " %s.", t);
+			}
 			ct_buf_printf(b, "\n\n");
 		}
 	}
@@ -188,6 +194,48 @@ static void per_unit_table(const struct report *r, struct ct_buf *b)
 		ct_buf_printf(b, "\nJob B here is %s.", bj->name);
 	ct_buf_printf(b, "\n\n![Run-queue delay per wait](runq.svg)\n\n![Socket wait per wait]"
 			 "(socket.svg)\n\n![Disk wait](disk.svg)\n");
+}
+
+/* Each snapshot's busiest endpoints and disk lines: where the waiting happened. */
+static void endpoints_table(const struct report *r, struct ct_buf *b)
+{
+	bool any = false;
+	char x[32], y[32];
+
+	for (int i = 0; i < r->njobs; i++) {
+		for (int k = 0; k < r->jobs[i].nsnap; k++) {
+			const json_t *span = r->jobs[i].snap[k].span, *e;
+			size_t n;
+
+			json_array_foreach(json_object_get(json_object_get(span, "net"), "endpoints"),
+					   n, e) {
+				if (n == 5)
+					break;
+				if (!any)
+					ct_buf_printf(b, "\n## Endpoints\n\nSocket waits by the endpoint "
+							 "waited on (the five busiest per snapshot; "
+							 "`local`: the job's own port, a service it "
+							 "provides).\n\n| job | snapshot | endpoint | "
+							 "waits per unit | wait per request | p99 | "
+							 "retransmits | smoothed RTT |\n|---|---|---|---|"
+							 "---|---|---|---|\n");
+				any = true;
+				ct_buf_printf(b, "| %s | %s | %s%s | %.2f | %s | %s | %llu | %s |\n",
+					      r->jobs[i].name, r->jobs[i].snap[k].tag,
+					      json_string_value(json_object_get(e, "endpoint")),
+					      !strcmp(json_string_value(json_object_get(e, "side")) ?: "",
+						      "local") ? " (local)" : "",
+					      ct_json_num(json_object_get(e, "per_unit"), "waits", NAN),
+					      ct_fmt_ns(ct_json_num(e, "mean_ns", NAN), x, sizeof(x)),
+					      ct_fmt_ns(ct_json_num(e, "p99_ns", NAN), y, sizeof(y)),
+					      (unsigned long long)ct_json_u64(e, "retrans"),
+					      json_is_number(json_object_get(e, "srtt_us")) ?
+						      ct_fmt_ns(ct_json_num(e, "srtt_us", 0) * 1000,
+								(char[32]){ 0 }, 32) :
+						      "-");
+			}
+		}
+	}
 }
 
 static void culprit_matrix(const struct report *r, struct ct_buf *b)
@@ -446,6 +494,7 @@ int report__write(struct report *r)
 	summary(r, &b);
 	eta(r, &b);
 	per_unit_table(r, &b);
+	endpoints_table(r, &b);
 	culprit_matrix(r, &b);
 	kernel_checks(r, &b);
 	hotspots(r, &b);

@@ -15,7 +15,9 @@ const char *const ct_off_names[CT_OFF_NR] = {
 	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
 	[CT_OFF_OTHER] = "other",
 };
-static const char *const lost_names[3] = { "storage_full", "recursion", "unseen_switches" };
+static const char *const lost_names[CT_SPAN_LOST] = { "storage_full", "recursion",
+							"unseen_switches", "endpoints_full",
+							"disk_full" };
 
 uint64_t ct_json_u64(const json_t *o, const char *key)
 {
@@ -97,6 +99,11 @@ void span__free(struct ct_span *s)
 	json_decref(s->kernel);
 	json_decref(s->system);
 	s->culprits = s->kernel = s->system = NULL;
+	free(s->eps);
+	free(s->disks);
+	s->eps = NULL;
+	s->disks = NULL;
+	s->neps = s->ndisks = 0;
 }
 
 static const json_t *job_entry(const json_t *win, const char *job)
@@ -174,6 +181,107 @@ static void add_hist(struct ct_span *s, uint64_t *h, const json_t *sparse)
 		s->bad++;
 }
 
+/* The summed entry for endpoint @name on @local's side, added if new; NULL when out of memory. */
+static struct ct_span_ep *span_ep(struct ct_span *s, const char *name, bool local)
+{
+	struct ct_span_ep *e;
+
+	for (int i = 0; i < s->neps; i++)
+		if (s->eps[i].local == local && !strcmp(s->eps[i].name, name))
+			return &s->eps[i];
+	e = realloc(s->eps, (size_t)(s->neps + 1) * sizeof(*e));
+	if (!e)
+		return NULL;
+	s->eps = e;
+	e = &s->eps[s->neps++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->local = local;
+	return e;
+}
+
+static void add_ep(struct ct_span *s, const json_t *o, const char *name, bool local)
+{
+	struct ct_span_ep *e;
+	const json_t *srtt = json_object_get(o, "srtt_us");
+
+	if (!json_is_object(o) || !(e = span_ep(s, name, local)))
+		return;
+	e->ns += ct_json_u64(o, "ns");
+	e->count += ct_json_u64(o, "count");
+	e->connects += ct_json_u64(o, "connects");
+	e->connect_ns += ct_json_u64(o, "connect_ns");
+	e->connect_fail += ct_json_u64(o, "connect_fail");
+	e->retrans += ct_json_u64(o, "retrans");
+	e->tx += ct_json_u64(o, "tx_bytes");
+	e->rx += ct_json_u64(o, "rx_bytes");
+	if (json_is_number(srtt) && json_number_value(srtt) > 0) {
+		e->srtt_sum += json_number_value(srtt);
+		e->srtt_n++;
+	}
+	add_hist(s, e->hist, json_object_get(o, "hist"));
+}
+
+static void add_net(struct ct_span *s, const json_t *net)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(net, "endpoints"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "endpoint"));
+		const char *side = json_string_value(json_object_get(e, "side"));
+
+		if (name)
+			add_ep(s, e, name, side && !strcmp(side, "local"));
+		else
+			s->bad++;
+	}
+	if (json_object_get(net, "rest"))
+		add_ep(s, json_object_get(net, "rest"), "others", false);
+}
+
+static void add_disk(struct ct_span *s, const json_t *lines)
+{
+	const json_t *l;
+	size_t i;
+
+	json_array_foreach(lines, i, l) {
+		const char *dev = json_string_value(json_object_get(l, "device"));
+		const char *op = json_string_value(json_object_get(l, "op"));
+		const json_t *q = json_object_get(l, "queue"), *d = json_object_get(l, "device_time");
+		struct ct_span_disk *x = NULL;
+		int k;
+
+		if (!dev || !op) {
+			s->bad++;
+			continue;
+		}
+		for (k = 0; k < s->ndisks; k++)
+			if (!strncmp(s->disks[k].device, dev, sizeof(x->device) - 1) &&
+			    !strncmp(s->disks[k].op, op, sizeof(x->op) - 1))
+				break;
+		if (k == s->ndisks) {
+			x = realloc(s->disks, (size_t)(s->ndisks + 1) * sizeof(*x));
+			if (!x)
+				return;
+			s->disks = x;
+			memset(&s->disks[k], 0, sizeof(*x));
+			snprintf(s->disks[k].device, sizeof(x->device), "%s", dev);
+			snprintf(s->disks[k].op, sizeof(x->op), "%s", op);
+			s->ndisks++;
+		}
+		x = &s->disks[k];
+		x->count += ct_json_u64(l, "count");
+		x->bytes += ct_json_u64(l, "bytes");
+		x->merged += ct_json_u64(l, "merged");
+		x->no_start += ct_json_u64(l, "no_start");
+		x->queue_ns += ct_json_u64(q, "ns");
+		x->dev_ns += ct_json_u64(d, "ns");
+		add_hist(s, x->qhist, json_object_get(q, "hist"));
+		add_hist(s, x->dhist, json_object_get(d, "hist"));
+	}
+}
+
 void span__see_before(struct ct_span *s, const json_t *win)
 {
 	const json_t *j = job_entry(win, s->job);
@@ -217,10 +325,16 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 		s->off_cnt[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "count");
 	}
 	add_culprits(s->culprits, json_object_get(j, "culprits"));
+	add_net(s, json_object_get(j, "net"));
+	add_disk(s, json_object_get(j, "disk"));
+	s->reclaim_ns += ct_json_u64(json_object_get(j, "memory"), "reclaim_ns");
+	s->reclaims += ct_json_u64(json_object_get(j, "memory"), "reclaims");
+	s->majflt += ct_json_u64(json_object_get(j, "memory"), "majflt");
+	s->swapout += ct_json_u64(json_object_get(j, "memory"), "swapout");
 	sum2(s->kernel, json_object_get(j, "kernel"));
 	sum2(s->system, json_object_get(win, "system"));
 	lost = json_object_get(win, "lost");
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < CT_SPAN_LOST; k++)
 		s->lost[k] += ct_json_u64(lost, lost_names[k]);
 	if (json_is_true(json_object_get(j, "ended")))
 		s->ended = true;
@@ -282,7 +396,76 @@ static json_t *per_unit_json(const struct ct_span *s, int64_t units)
 		      (double)s->oncpu_ns / u, "runq_ns", (double)s->runq_ns / u, "socket_wait_ns",
 		      (double)s->off_ns[CT_OFF_SOCKET] / u, "socket_waits",
 		      (double)s->off_cnt[CT_OFF_SOCKET] / u, "offcpu_ns", off);
+	json_object_set_new(o, "reclaim_ns", json_real((double)s->reclaim_ns / u));
+	json_object_set_new(o, "majflt", json_real((double)s->majflt / u));
+	json_object_set_new(o, "swapout", json_real((double)s->swapout / u));
 	return o;
+}
+
+static int cmp_ep_ns(const void *a, const void *b)
+{
+	const struct ct_span_ep *x = *(struct ct_span_ep *const *)a;
+	const struct ct_span_ep *y = *(struct ct_span_ep *const *)b;
+
+	return x->ns != y->ns ? (x->ns < y->ns ? 1 : -1) : strcmp(x->name, y->name);
+}
+
+/* Endpoints by socket wait, largest first; per unit of work when units are known. */
+static json_t *net_json(const struct ct_span *s, int64_t units)
+{
+	const struct ct_span_ep **v = calloc((size_t)s->neps + 1, sizeof(*v));
+	json_t *a = json_array();
+
+	if (!v)
+		return a;
+	for (int i = 0; i < s->neps; i++)
+		v[i] = &s->eps[i];
+	qsort(v, (size_t)s->neps, sizeof(*v), cmp_ep_ns);
+	for (int i = 0; i < s->neps; i++) {
+		const struct ct_span_ep *e = v[i];
+		json_t *o = hist_json(e->hist, 0, e->ns);
+
+		json_object_set_new(o, "count", json_integer((json_int_t)e->count));
+		json_object_set_new(o, "endpoint", json_string(e->name));
+		json_object_set_new(o, "side", json_string(e->local ? "local" : "remote"));
+		json_object_set_new(o, "mean_ns", e->count ? json_real((double)e->ns /
+									(double)e->count) :
+							     json_null());
+		json_object_set_new(o, "connects", json_integer((json_int_t)e->connects));
+		json_object_set_new(o, "connect_ns", json_integer((json_int_t)e->connect_ns));
+		json_object_set_new(o, "connect_fail", json_integer((json_int_t)e->connect_fail));
+		json_object_set_new(o, "retrans", json_integer((json_int_t)e->retrans));
+		json_object_set_new(o, "srtt_us", e->srtt_n ? json_real(e->srtt_sum / e->srtt_n) :
+							      json_null());
+		json_object_set_new(o, "tx_bytes", json_integer((json_int_t)e->tx));
+		json_object_set_new(o, "rx_bytes", json_integer((json_int_t)e->rx));
+		if (units > 0)
+			json_object_set_new(o, "per_unit",
+					    json_pack("{sfsf}", "waits",
+						      (double)e->count / (double)units, "ns",
+						      (double)e->ns / (double)units));
+		json_array_append_new(a, o);
+	}
+	free(v);
+	return a;
+}
+
+static json_t *disk_json(const struct ct_span *s)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < s->ndisks; i++) {
+		const struct ct_span_disk *d = &s->disks[i];
+		json_t *o = json_pack("{ss ss sI sI sI sI}", "device", d->device, "op", d->op,
+				      "count", (json_int_t)d->count, "bytes", (json_int_t)d->bytes,
+				      "merged", (json_int_t)d->merged, "no_start",
+				      (json_int_t)d->no_start);
+
+		json_object_set_new(o, "queue", hist_json(d->qhist, 0, d->queue_ns));
+		json_object_set_new(o, "device_time", hist_json(d->dhist, 0, d->dev_ns));
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 json_t *span__to_json(const struct ct_span *s)
@@ -299,7 +482,7 @@ json_t *span__to_json(const struct ct_span *s)
 		json_object_set_new(off, ct_off_names[r],
 				    json_pack("{sIsI}", "ns", (json_int_t)s->off_ns[r], "count",
 					      (json_int_t)s->off_cnt[r]));
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < CT_SPAN_LOST; k++)
 		json_object_set_new(lost, lost_names[k], json_integer((json_int_t)s->lost[k]));
 	if (s->nprog) {
 		json_object_set_new(prog, "first", progress__to_json(&s->prog_first));
@@ -317,6 +500,13 @@ json_t *span__to_json(const struct ct_span *s)
 	json_object_set_new(o, "runq", hist_json(s->runq_hist, s->runq_max_ns, s->runq_ns));
 	json_object_set_new(o, "offcpu", off);
 	json_object_set_new(o, "socket_wait", hist_json(s->sock_hist, 0, s->off_ns[CT_OFF_SOCKET]));
+	json_object_set_new(o, "net", json_pack("{so}", "endpoints", net_json(s, units)));
+	json_object_set_new(o, "disk", disk_json(s));
+	json_object_set_new(o, "memory", json_pack("{sIsIsIsI}", "reclaim_ns",
+						   (json_int_t)s->reclaim_ns, "reclaims",
+						   (json_int_t)s->reclaims, "majflt",
+						   (json_int_t)s->majflt, "swapout",
+						   (json_int_t)s->swapout));
 	json_object_set_new(o, "culprits", json_deep_copy(s->culprits));
 	json_object_set_new(o, "kernel", json_deep_copy(s->kernel));
 	json_object_set_new(o, "system", json_deep_copy(s->system));

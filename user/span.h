@@ -18,6 +18,25 @@
 
 extern const char *const ct_off_names[CT_OFF_NR];
 
+/* One endpoint's socket waits and TCP figures, summed over the span's windows. */
+struct ct_span_ep {
+	char name[64];		/* "ADDR:PORT", "unix", "other", or "others" (the summed rest) */
+	bool local;		/* named by the job's own port: a socket it listens on or serves */
+	uint64_t ns, count, connects, connect_ns, connect_fail, retrans, tx, rx;
+	double srtt_sum;	/* sum of the windows' mean smoothed RTT (us)... */
+	int srtt_n;		/* ...over this many windows */
+	uint64_t hist[CT_HIST_NBUCKETS];
+};
+
+/* One device x operation line of the job's disk I/O, summed over the span's windows. */
+struct ct_span_disk {
+	char device[32], op[16];
+	uint64_t count, bytes, merged, no_start, queue_ns, dev_ns;
+	uint64_t qhist[CT_HIST_NBUCKETS], dhist[CT_HIST_NBUCKETS];
+};
+
+#define CT_SPAN_LOST 5		/* storage_full, recursion, unseen_switches, endpoints_full, disk_full */
+
 struct ct_span {
 	char job[CT_NAME_MAX];
 	int nwin;			/* windows in which the job appears */
@@ -31,7 +50,12 @@ struct ct_span {
 	json_t *culprits;		/* {"B": {"runq_ns": n, "count": n, "preempts": n}, ...} */
 	json_t *kernel;			/* {"cpu.pressure": {"some_total_us": n, ...}, ...} */
 	json_t *system;			/* node PSI over the same windows */
-	uint64_t lost[3];		/* storage_full, recursion, unseen_switches */
+	uint64_t lost[CT_SPAN_LOST];
+	struct ct_span_ep *eps;		/* [neps], in order of first appearance */
+	int neps;
+	struct ct_span_disk *disks;	/* [ndisks] */
+	int ndisks;
+	uint64_t reclaim_ns, reclaims, majflt, swapout;
 	int nprog;			/* windows that carried a progress line */
 	struct ct_progress prog_first, prog_last;
 	uint64_t prog_first_ns, prog_last_ns;	/* end of the windows that carried them */

@@ -153,9 +153,64 @@ static void test_bad_entries(void)
 	CHECK(span__scan_path("/nonexistent/windows.jsonl", NULL, NULL, &st) == -2, "missing file");
 }
 
+/* Endpoints, disk lines and memory stalls are summed by name across windows. */
+static void test_resources(void)
+{
+	const char *w[] = {
+		"{\"type\":\"window\",\"start_ns\":0,\"end_ns\":1,\"dur_s\":1,\"jobs\":[{\"name\":\"A\","
+		"\"net\":{\"endpoints\":[{\"endpoint\":\"10.0.0.5:2283\",\"side\":\"remote\",\"ns\":300,"
+		"\"count\":3,\"retrans\":1,\"srtt_us\":100,\"tx_bytes\":10,\"hist\":[[200,3]]},"
+		"{\"endpoint\":\"10.0.0.5:2283\",\"side\":\"local\",\"ns\":5,\"count\":1}],"
+		"\"rest\":{\"ns\":7,\"count\":1,\"endpoints\":4}},"
+		"\"disk\":[{\"device\":\"vda\",\"op\":\"read\",\"count\":2,\"bytes\":8192,"
+		"\"queue\":{\"ns\":20,\"hist\":[[10,2]]},\"device_time\":{\"ns\":400,\"hist\":[[150,2]]}}],"
+		"\"memory\":{\"reclaim_ns\":1000,\"reclaims\":2,\"majflt\":3,\"swapout\":4}}]}",
+		"{\"type\":\"window\",\"start_ns\":1,\"end_ns\":2,\"dur_s\":1,\"jobs\":[{\"name\":\"A\","
+		"\"net\":{\"endpoints\":[{\"endpoint\":\"10.0.0.5:2283\",\"side\":\"remote\",\"ns\":900,"
+		"\"count\":3,\"srtt_us\":300,\"hist\":[[260,3]]}]},"
+		"\"disk\":[{\"device\":\"vda\",\"op\":\"read\",\"count\":1,\"bytes\":4096,"
+		"\"device_time\":{\"ns\":100,\"hist\":[[140,1]]}},{\"device\":7,\"op\":\"read\"}],"
+		"\"memory\":{\"reclaim_ns\":500,\"majflt\":1}}]}",
+	};
+	struct ct_span a;
+	const json_t *e;
+	json_t *j;
+
+	span__init(&a, "A");
+	for (int i = 0; i < 2; i++) {
+		json_t *o = json_loads(w[i], 0, NULL);
+
+		CHECK(o && span__add_window(&a, o), "window %d", i);
+		json_decref(o);
+	}
+	CHECK(a.neps == 3, "endpoints %d (remote, local and the summed rest)", a.neps);
+	CHECK(a.eps[0].ns == 1200 && a.eps[0].count == 6 && a.eps[0].retrans == 1 &&
+	      a.eps[0].tx == 10 && histo__count(a.eps[0].hist) == 6,
+	      "remote: ns %lu count %lu", (unsigned long)a.eps[0].ns, (unsigned long)a.eps[0].count);
+	CHECK(a.eps[1].local && a.eps[1].ns == 5, "the local side is its own endpoint");
+	CHECK(!strcmp(a.eps[2].name, "others") && a.eps[2].ns == 7, "rest: %s", a.eps[2].name);
+	CHECK(a.ndisks == 1 && a.disks[0].count == 3 && a.disks[0].bytes == 12288 &&
+	      histo__count(a.disks[0].dhist) == 3 && histo__count(a.disks[0].qhist) == 2,
+	      "disk lines %d", a.ndisks);
+	CHECK(a.bad == 1, "a disk line with a numeric device is counted bad: %d", a.bad);
+	CHECK(a.reclaim_ns == 1500 && a.reclaims == 2 && a.majflt == 4 && a.swapout == 4,
+	      "memory");
+	j = span__to_json(&a);
+	e = json_array_get(json_object_get(json_object_get(j, "net"), "endpoints"), 0);
+	CHECK(!strcmp(json_string_value(json_object_get(e, "endpoint")), "10.0.0.5:2283") &&
+	      ct_json_num(e, "mean_ns", 0) == 200 && ct_json_num(e, "srtt_us", 0) == 200,
+	      "largest first, mean per wait, mean RTT over windows");
+	/* p50 of 3 waits in bucket 200 and 3 in 260: the third is in bucket 200. */
+	CHECK(ct_json_u64(e, "p50_ns") == ct_hist_lower(200) + ct_hist_width(200) / 2,
+	      "merged p50 %lu", (unsigned long)ct_json_u64(e, "p50_ns"));
+	json_decref(j);
+	span__free(&a);
+}
+
 int main(void)
 {
 	RUN(test_span_sums);
+	RUN(test_resources);
 	RUN(test_units_from_start);
 	RUN(test_bad_entries);
 	return UT_EXIT();
