@@ -16,7 +16,9 @@ dir=${1:-contrace-experiment}
 alone=${ALONE_S:-40}
 together=${TOGETHER_S:-40}
 interval=${INTERVAL:-2}
-port=${PORT:-$((20000 + RANDOM % 20000))}
+# Below the ephemeral range (32768 and up), as services are: contrace names a connection
+# by the side whose port is the service's.
+port=${PORT:-$((20000 + RANDOM % 10000))}
 ct=$top/contrace
 [ "$(id -u)" -eq 0 ] || { echo "experiment: run as root (it loads BPF and makes cgroups)" >&2; exit 1; }
 [ -x "$ct" ] || { echo "experiment: build first (make)" >&2; exit 1; }

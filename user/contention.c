@@ -76,6 +76,60 @@ static void kernel(struct ct_buf *b, const json_t *span)
 	}
 }
 
+/* Where the job waited and did I/O: endpoints, disk lines, memory stalls. */
+static void resources(struct ct_buf *b, const json_t *span, int64_t units)
+{
+	const json_t *e, *d, *m = json_object_get(span, "memory");
+	char x[32], y[32], z[32];
+	size_t i;
+
+	ct_buf_printf(b, "\nSocket wait by endpoint (busiest first):\n");
+	if (!json_array_size(json_object_get(json_object_get(span, "net"), "endpoints")))
+		ct_buf_printf(b, "  (none)\n");
+	json_array_foreach(json_object_get(json_object_get(span, "net"), "endpoints"), i, e) {
+		uint64_t n = ct_json_u64(e, "count");
+
+		if (i == 8)
+			break;
+		ct_buf_printf(b, "  %-28s %s%6llu waits, %9s per request, p99 %9s",
+			      json_string_value(json_object_get(e, "endpoint")),
+			      strcmp(json_string_value(json_object_get(e, "side")) ?: "", "local") ?
+				      "       " : "(local)",
+			      (unsigned long long)n,
+			      ct_fmt_ns(n ? ct_json_num(e, "mean_ns", NAN) : NAN, x, sizeof(x)),
+			      ct_fmt_ns(n ? ct_json_num(e, "p99_ns", NAN) : NAN, y, sizeof(y)));
+		if (units > 0)
+			ct_buf_printf(b, ", %.2f waits per unit",
+				      ct_json_num(json_object_get(e, "per_unit"), "waits", 0));
+		ct_buf_printf(b, ", retrans %llu, sent %llu B, received %llu B\n",
+			      (unsigned long long)ct_json_u64(e, "retrans"),
+			      (unsigned long long)ct_json_u64(e, "tx_bytes"),
+			      (unsigned long long)ct_json_u64(e, "rx_bytes"));
+	}
+	ct_buf_printf(b, "\nDisk (requests the job submitted):\n");
+	if (!json_array_size(json_object_get(span, "disk")))
+		ct_buf_printf(b, "  (none)\n");
+	json_array_foreach(json_object_get(span, "disk"), i, d) {
+		const json_t *q = json_object_get(d, "queue"), *t = json_object_get(d, "device_time");
+
+		ct_buf_printf(b, "  %-8s %-7s %7llu requests, %10llu bytes, queue p99 %9s, device "
+			      "p50 %9s p99 %9s\n",
+			      json_string_value(json_object_get(d, "device")),
+			      json_string_value(json_object_get(d, "op")),
+			      (unsigned long long)ct_json_u64(d, "count"),
+			      (unsigned long long)ct_json_u64(d, "bytes"),
+			      ct_fmt_ns(ct_json_num(q, "p99_ns", NAN), x, sizeof(x)),
+			      ct_fmt_ns(ct_json_num(t, "p50_ns", NAN), y, sizeof(y)),
+			      ct_fmt_ns(ct_json_num(t, "p99_ns", NAN), z, sizeof(z)));
+	}
+	ct_buf_printf(b, "\nMemory: reclaim stall %s in %llu episodes, %llu major faults, %llu pages "
+		      "swapped out\n",
+		      ct_fmt_ns((double)ct_json_u64(m, "reclaim_ns"), x, sizeof(x)),
+		      (unsigned long long)ct_json_u64(m, "reclaims"),
+		      (unsigned long long)ct_json_u64(m, "majflt"),
+		      (unsigned long long)ct_json_u64(m, "swapout"));
+}
+
 void contention__text(const json_t *c, struct ct_buf *b)
 {
 	const json_t *span = json_object_get(c, "span"), *off = json_object_get(span, "offcpu");
@@ -132,6 +186,7 @@ void contention__text(const json_t *c, struct ct_buf *b)
 		row(b, label, (double)ct_json_u64(v, "ns"), thread, units, extra);
 	}
 	culprits(b, span);
+	resources(b, span, units);
 	kernel(b, span);
 	ct_buf_printf(b, "\nJobs that ran beside it (windows in which both ran): ");
 	{
@@ -149,9 +204,12 @@ void contention__text(const json_t *c, struct ct_buf *b)
 	{
 		const json_t *lost = json_object_get(span, "lost");
 
-		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu unseen_switches=%llu\n",
+		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu unseen_switches=%llu "
+			      "endpoints_full=%llu disk_full=%llu\n",
 			      (unsigned long long)ct_json_u64(lost, "storage_full"),
 			      (unsigned long long)ct_json_u64(lost, "recursion"),
-			      (unsigned long long)ct_json_u64(lost, "unseen_switches"));
+			      (unsigned long long)ct_json_u64(lost, "unseen_switches"),
+			      (unsigned long long)ct_json_u64(lost, "endpoints_full"),
+			      (unsigned long long)ct_json_u64(lost, "disk_full"));
 	}
 }

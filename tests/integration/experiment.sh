@@ -6,7 +6,7 @@
 # design of the server (one request at a time: a second client must roughly double each wait).
 . "$(dirname "$0")/../lib.sh"
 d=$TMP/exp
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 PORT=$port ALONE_S=12 TOGETHER_S=12 INTERVAL=1 SNAPSHOT_OPTS=--no-sys "$TOP/scripts/experiment.sh" "$d" \
 	>"$TMP/exp.out" 2>&1
 rc=$?

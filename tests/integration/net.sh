@@ -12,7 +12,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 a=$(mkcg netA) && b=$(mkcg netB) && s=$(mkcg netS) || exit 1
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 D=30
 out=$TMP/rec
 rec_start "$out" -i 1 --job A="$a" --job B="$b" --job S="$s" || exit 1

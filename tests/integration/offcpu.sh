@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 
 sl=$(mkcg sleeper) && lk=$(mkcg locker) && cl=$(mkcg client) && po=$(mkcg poller) &&
 	srv=$(mkcg server) || exit 1
-port1=$((20000 + $$ % 20000))
+port1=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 port2=$((port1 + 1))
 out=$TMP/rec
 rec_start "$out" -i 1 --job sleeper="$sl" --job locker="$lk" --job client="$cl" \
@@ -30,6 +30,7 @@ wait %3 %4 %5 %6
 sleep 0.2
 check "recorder stops cleanly" rec_stop
 w=$out/windows.jsonl
+echo "# lost: $(jq -s -c '[.[] | select(.type == "window") | .lost] | reduce .[] as $l ({}; . as $a | $l | with_entries(.value += ($a[.key] // 0)))' "$w")"
 
 # within +10 %: the kernel adds timer slack and wakeup latency, never removes injected time.
 inj() { between "$1: $2 vs injected $(($3 / 1000000)) ms" "$(jsum "$w" "$1" "offcpu.$2.ns")" "$3" "$(($3 * 11 / 10))"; }

@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 cg=$(mkcg schema) && srv=$(mkcg schema-api) || exit 1
 # A job that uses every part of a window: ten servers' worth of endpoints (eight listed, the
 # rest summed), direct writes to disk, and a server job answering it.
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 rec_start "$TMP/s" -i 0.5 --job batch="$cg" --job api="$srv" || exit 1
 for i in $(seq 0 9); do
 	in_cg "$srv" "$CTWORK" server $((port + i)) $((i + 1)) 5 >"$TMP/srv$i" &
