@@ -21,8 +21,10 @@
 #define CT_REQ_OP_DISCARD	3
 #define CT_INFLIGHT		8192
 
-/* Hierarchy of the io (blkio) controller: where a bio's blkcg is looked up among jobs. */
+/* Hierarchy of the io (blkio) controller: where a bio's blkcg is looked up among jobs... */
 const volatile __u32 targ_blkcg_hier = CT_HIER_V2;
+/* ...if any job is in that hierarchy at all (else the lookup could never match). */
+const volatile bool targ_blkcg_on = false;
 
 struct ct_rq {
 	__u64 start;		/* entered the block layer (0: not seen) */
@@ -53,7 +55,7 @@ static __always_inline __u32 blkcg_job(struct bio *bio)
 {
 	struct cgroup_subsys_state *css;
 
-	if (!bio || !bpf_core_field_exists(bio->bi_blkg))
+	if (!targ_blkcg_on || !bio || !bpf_core_field_exists(bio->bi_blkg))
 		return CT_SLOT_OTHER;
 	css = &BPF_CORE_READ(bio, bi_blkg, blkcg)->css;
 	if (!BPF_CORE_READ(css, parent))	/* the root: nobody's in particular */

@@ -20,8 +20,9 @@
 
 struct ct_sock {
 	__u64 conn_ts;		/* SYN sent at (0: not connecting) */
-	__u32 slot;		/* job of the last task seen using the socket */
+	__u32 slot;		/* job of the first task seen using the socket (0: not yet) */
 	__u32 pad;
+	struct ct_ep ep;	/* its endpoint, read then (and again when it connects) */
 };
 
 struct {
@@ -40,14 +41,18 @@ static __always_inline __u32 current_slot(void)
 	return c ? ct_job_of(t, c) : CT_SLOT_OTHER;
 }
 
-/* Tag @sk with the current task's job; returns its storage (NULL if it cannot be had). */
-static __always_inline struct ct_sock *tag(struct sock *sk, __u32 *slot)
+/*
+ * @sk's storage, tagged with the current task's job and its endpoint the first time a task
+ * uses it (a socket stays with the job that opened it; its peer only changes on connect).
+ */
+static __always_inline struct ct_sock *tag(struct sock *sk)
 {
 	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
-	*slot = current_slot();
-	if (s)
-		s->slot = *slot;
+	if (s && !s->slot) {
+		s->slot = current_slot();
+		ct_sk_endpoint(sk, &s->ep);
+	}
 	return s;
 }
 
@@ -59,20 +64,30 @@ static __always_inline struct ct_ep_stats *sk_stats(struct sock *sk, __u32 slot)
 	return ct_ep_of(slot, &ep);
 }
 
+/* Only IP sockets are counted here: a local (unix) socket's bytes say nothing of a network. */
+static __always_inline bool is_ip(struct sock *sk)
+{
+	__u16 f = sk->__sk_common.skc_family;
+
+	return f == CT_AF_INET || f == CT_AF_INET6;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct ct_ep_stats *e;
 	struct ct_sock *s;
-	__u32 slot;
 
 	if (sk->sk_protocol != CT_IPPROTO_TCP)
 		return 0;
 	if (newstate == CT_TCP_SYN_SENT) {
-		/* connect(): process context, the connecting task is current. */
-		s = tag(sk, &slot);
-		if (s)
+		/* connect(): process context, the connecting task is current; a new peer. */
+		s = bpf_sk_storage_get(&ct_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (s) {
+			s->slot = current_slot();
+			ct_sk_endpoint(sk, &s->ep);
 			s->conn_ts = bpf_ktime_get_ns();
+		}
 		return 0;
 	}
 	if (oldstate != CT_TCP_SYN_SENT)
@@ -80,7 +95,7 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
 	if (!s || !s->conn_ts)
 		return 0;
-	e = sk_stats(sk, s->slot);
+	e = ct_ep_of(s->slot, &s->ep);
 	if (e && newstate == CT_TCP_ESTABLISHED) {
 		__sync_fetch_and_add(&e->conn_ns, bpf_ktime_get_ns() - s->conn_ts);
 		__sync_fetch_and_add(&e->conn_cnt, 1);
@@ -106,12 +121,11 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(ct_sock_send_length, struct sock *sk, int ret)
 {
 	struct ct_ep_stats *e;
-	__u32 slot;
+	struct ct_sock *s;
 
-	if (ret <= 0)
+	if (ret <= 0 || !is_ip(sk) || !(s = tag(sk)))
 		return 0;
-	tag(sk, &slot);
-	e = sk_stats(sk, slot);
+	e = ct_ep_of(s->slot, &s->ep);
 	if (e)
 		__sync_fetch_and_add(&e->tx_bytes, ret);
 	return 0;
@@ -121,12 +135,12 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ct_sock_recv_length, struct sock *sk, int ret)
 {
 	struct ct_ep_stats *e;
-	__u32 slot, srtt;
+	struct ct_sock *s;
+	__u32 srtt;
 
-	if (ret <= 0)
+	if (ret <= 0 || !is_ip(sk) || !(s = tag(sk)))
 		return 0;
-	tag(sk, &slot);
-	e = sk_stats(sk, slot);
+	e = ct_ep_of(s->slot, &s->ep);
 	if (!e)
 		return 0;
 	__sync_fetch_and_add(&e->rx_bytes, ret);

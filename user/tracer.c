@@ -171,6 +171,9 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 	/* Under v1 a bio's blkcg is in the blkio hierarchy; jobs registered there match it. */
 	if (cgroup__controller_hier("blkio", (uint32_t *)&s->rodata->targ_blkcg_hier))
 		s->rodata->targ_blkcg_hier = CT_HIER_V2;
+	for (uint32_t h = 0; h < o->nhier; h++)
+		if (o->hier[h] == s->rodata->targ_blkcg_hier)
+			s->rodata->targ_blkcg_on = true;
 	port_range(s);
 	skip_missing(t, o->btf_path);
 	err = size_maps(t);
