@@ -35,8 +35,11 @@ struct ct_task {
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
-	__u8 pad[6];
+	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
+	__u16 pad;
+	__u32 srtt_us;
 	struct ct_ep ep;
+	__u64 sk;		/* the cached socket file's struct sock */
 	__u64 majflt;		/* task's maj_flt + 1 when last seen (0: not seen yet) */
 	__u64 reclaim_ts;	/* in reclaim since (0: not in reclaim) */
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * TCP per job and endpoint: connect latency, retransmits, smoothed RTT, bytes sent and received.
- * (Socket wait per endpoint is charged by the scheduler programs, in sched.bpf.c.)
+ * TCP per job and endpoint: connect latency, retransmits; bytes sent and received on IP sockets
+ * with `record --socket-bytes` (every send and receive is an event: off by default). Socket
+ * wait per endpoint, and TCP's smoothed RTT as each wait begins, come from the scheduler
+ * programs (sched.bpf.c).
  *
  * Retransmits and connection completion happen in softirq context, where the current task is
  * anyone's: the socket remembers its job (socket storage), set whenever one of the job's tasks
@@ -136,21 +138,11 @@ int BPF_PROG(ct_sock_recv_length, struct sock *sk, int ret)
 {
 	struct ct_ep_stats *e;
 	struct ct_sock *s;
-	__u32 srtt;
 
 	if (ret <= 0 || !is_ip(sk) || !(s = tag(sk)))
 		return 0;
 	e = ct_ep_of(s->slot, &s->ep);
-	if (!e)
-		return 0;
-	__sync_fetch_and_add(&e->rx_bytes, ret);
-	if (sk->sk_protocol != CT_IPPROTO_TCP)
-		return 0;
-	/* srtt_us holds 8 x the smoothed RTT in microseconds. */
-	srtt = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
-	if (srtt) {
-		__sync_fetch_and_add(&e->srtt_us, srtt);
-		__sync_fetch_and_add(&e->srtt_cnt, 1);
-	}
+	if (e)
+		__sync_fetch_and_add(&e->rx_bytes, ret);
 	return 0;
 }

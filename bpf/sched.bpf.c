@@ -23,16 +23,23 @@
 #define S_IFSOCK		0140000
 #define S_IFIFO			0010000
 
-/* The endpoint of the socket behind @f, or family 0 when it cannot be read. */
-static __noinline void file_endpoint(struct file *f, struct ct_ep *ep)
+#define CT_IPPROTO_TCP 6
+
+/* The endpoint of the socket behind @f (family 0 when it cannot be read), and its sock. */
+static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 {
 	struct socket *so = BPF_CORE_READ(f, private_data);
 	struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
 
-	if (sk)
-		ct_sk_endpoint(sk, ep);
-	else
-		__builtin_memset(ep, 0, sizeof(*ep));
+	c->sk = (__u64)sk;
+	c->ep_tcp = 0;
+	if (!sk) {
+		__builtin_memset(&c->ep, 0, sizeof(c->ep));
+		return;
+	}
+	ct_sk_endpoint(sk, &c->ep);
+	c->ep_tcp = (c->ep.family == CT_AF_INET || c->ep.family == CT_AF_INET6) &&
+		    BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP;
 }
 
 /*
@@ -59,11 +66,18 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 		c->file = (__u64)f;
 		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE : 0xff;
 		if (c->file_reason == CT_OFF_SOCKET)
-			file_endpoint(f, &c->ep);
+			file_endpoint(f, c);
 	}
 	if (c->file_reason == 0xff)
 		return fallback;
 	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
+	/* TCP's smoothed RTT as the wait begins (srtt_us holds 8 x the RTT in us). */
+	if (c->ep_ok && c->ep_tcp) {
+		/* A local: CO-RE relocates only the kernel's own types in the expression. */
+		struct tcp_sock *tp = (struct tcp_sock *)c->sk;
+
+		c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	}
 	return c->file_reason;
 }
 
@@ -275,6 +289,10 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 		return;
 	__sync_fetch_and_add(&e->wait_ns, d);
 	__sync_fetch_and_add(&e->wait_cnt, 1);
+	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
+		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
+		__sync_fetch_and_add(&e->srtt_cnt, 1);
+	}
 	ct_hist_add_atomic(e->hist, d);
 }
 

@@ -34,7 +34,7 @@ run() {
 	echo "$t $((c1 - c0))"
 }
 
-recorder_on() { rec_start "$TMP/rec" -i 1 --job benchA="$jobA" --job benchB="$jobB" >/dev/null; }
+recorder_on() { rec_start "$TMP/rec" -i 1 --job benchA="$jobA" --job benchB="$jobB" "$@" >/dev/null; }
 recorder_off() { rec_stop >/dev/null 2>&1; }
 
 stats() { # median min max of the numbers on stdin
@@ -77,7 +77,12 @@ for s in "${storms[@]}"; do
 		| ($d | map("  \(.name): \(if .n > 0 then (.t / .n | floor) else 0 end) ns x \(.n) runs") | join("\n")) as $per
 		| "\($s): BPF time per context switch, all programs: \(([$d[].t] | add) / $sw | floor) ns (\($sw) switches)\n\($per)"'
 done
-# Block and network programs: their own ns per event, on the busiest I/O this machine does.
+rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$REC_PID/status")
+maps=$(bpftool map show -j | jq '[.[] | select(.name | startswith("ct_") or startswith("contrace.")) | .bytes_memlock // 0] | add')
+recorder_off
+# Block and network programs: their own ns per event, on the busiest I/O this machine does;
+# with --socket-bytes, so that the per-send and per-receive programs are measured too.
+recorder_on --socket-bytes || exit 1
 # fio: 4 KiB random reads, 16 in flight, on a loop device over a file in the page cache (no
 # disk behind it: the highest IOPS here). Network: a loopback request storm (ctwork: one byte
 # each way, answered at once).
@@ -108,8 +113,6 @@ in_cg "$jobB" "$CTWORK" server $port 0 20000 >"$TMP/bench.srv" &
 for i in $(seq 50); do grep -q listening "$TMP/bench.srv" && break; sleep 0.1; done
 cost "loopback storm, 20000 requests" in_cg "$jobA" "$CTWORK" client $port 20000
 echo "  storm: $(jq '20000 / (.wall_ns / 1e9) | floor' "$TMP/cost.out") requests/s with the recorder on"
-rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$REC_PID/status")
-maps=$(bpftool map show -j | jq '[.[] | select(.name | startswith("ct_") or startswith("contrace.")) | .bytes_memlock // 0] | add')
-echo "recorder: peak RSS $rss; BPF maps $((maps / 1024)) KiB"
 recorder_off
+echo "recorder (storms): peak RSS $rss; BPF maps $((maps / 1024)) KiB"
 sysctl -q kernel.bpf_stats_enabled="$old"

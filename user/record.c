@@ -36,7 +36,7 @@ struct record_opts {
 	const char *out;
 	long max_jobs;
 	const char *btf;
-	bool quiet, verbose;
+	bool quiet, verbose, socket_bytes;
 	char **cmd;
 };
 
@@ -63,7 +63,7 @@ static const char doc[] =
 	"\n"
 	"OPTIONS:";
 
-enum { OPT_MAX_JOBS = 1000, OPT_BTF };
+enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES };
 
 static const struct argp_option options[] = {
 	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
@@ -78,6 +78,9 @@ static const struct argp_option options[] = {
 	  "exits)" },
 	{ "out", 'o', "DIR", 0, "Append windows to DIR/windows.jsonl (default: .)" },
 	{ "max-jobs", OPT_MAX_JOBS, "N", 0, "Job slots in the kernel maps (default 64)" },
+	{ "socket-bytes", OPT_SOCKET_BYTES, NULL, 0, "Also count bytes sent and received per "
+	  "endpoint (IP sockets). Every send and receive on the node becomes an event: costs a "
+	  "few percent on socket-heavy loads, so it is off by default" },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default " BTF_DEFAULT ")" },
 	{ "quiet", 'q', NULL, 0, "No live table, even on a terminal" },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output" },
@@ -128,6 +131,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_BTF:
 		o->btf = arg;
+		break;
+	case OPT_SOCKET_BYTES:
+		o->socket_bytes = true;
 		break;
 	case 'q':
 		o->quiet = true;
@@ -545,7 +551,7 @@ static int start_child(struct recorder *r)
 static int record(struct recorder *r)
 {
 	struct tracer_opts to = { .max_jobs = (uint32_t)r->o.max_jobs, .btf_path = r->o.btf,
-				  .verbose = r->o.verbose };
+				  .verbose = r->o.verbose, .socket_bytes = r->o.socket_bytes };
 	int err;
 
 	err = setup_jobs(r);

@@ -541,10 +541,10 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 	json_object_set_new(r->facts, "endpoint", json_string(name));
 	if (e0 && ct_json_u64(e0, "count"))
 		say(ev, "per request, %s waited %s on %s alone (t0: %.2f waits per unit) and %s "
-			"with B (t1: %.2f waits per unit)", a,
+			"with %s (t1: %.2f waits per unit)", a,
 		    ct_fmt_ns(ct_json_num(e0, "mean_ns", NAN), x, sizeof(x)), name,
 		    ep_pu(e0, "waits"), ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),
-		    ep_pu(best, "waits"));
+		    b ?: "B", ep_pu(best, "waits"));
 	else
 		say(ev, "%s waited on %s only at t1: %s per request, %.2f waits per unit", a, name,
 		    ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),

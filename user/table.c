@@ -75,18 +75,21 @@ static void detail_lines(FILE *out, const json_t *job)
 	char a[16], b[16], c[16];
 	size_t i;
 
-	if (e && u64_at(e, "count") + u64_at(e, "retrans") + u64_at(e, "tx_bytes") > 0) {
+	if (e && u64_at(e, "count") + u64_at(e, "retrans") + u64_at(e, "tx_bytes") +
+			 u64_at(e, "connects") > 0) {
 		uint64_t n = u64_at(e, "count");
 
-		fprintf(out, "    net   %s%s: %llu waits, mean %s, p99 %s, retrans %llu, sent %s",
+		fprintf(out, "    net   %s%s: %llu waits, mean %s, p99 %s, retrans %llu",
 			json_string_value(json_object_get(e, "endpoint")),
 			strcmp(json_string_value(json_object_get(e, "side")) ?: "", "local") ?
 				"" : " (local)",
 			(unsigned long long)n, dur_str(n ? u64_at(e, "ns") / n : 0, a, sizeof(a)),
 			dur_str(u64_at(e, "p99_ns"), b, sizeof(b)),
-			(unsigned long long)u64_at(e, "retrans"),
-			bytes_str(u64_at(e, "tx_bytes"), c, sizeof(c)));
-		fprintf(out, ", received %s", bytes_str(u64_at(e, "rx_bytes"), a, sizeof(a)));
+			(unsigned long long)u64_at(e, "retrans"));
+		if (u64_at(e, "tx_bytes") + u64_at(e, "rx_bytes"))	/* --socket-bytes */
+			fprintf(out, ", sent %s, received %s",
+				bytes_str(u64_at(e, "tx_bytes"), c, sizeof(c)),
+				bytes_str(u64_at(e, "rx_bytes"), a, sizeof(a)));
 		if (json_array_size(eps) > 1 || rest)
 			fprintf(out, "  (+%zu more)",
 				json_array_size(eps) - 1 + (size_t)u64_at(rest, "endpoints"));

@@ -24,6 +24,7 @@ struct tracer {
 	struct ct_pair_stats *pairs;	/* mmapped [cpu][victim][culprit] */
 	size_t stats_len, hists_len, pairs_len;
 	char missing[256];	/* tracepoints this kernel lacks, space-separated */
+	bool socket_bytes;
 };
 
 static bool verbose;
@@ -176,6 +177,11 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 			s->rodata->targ_blkcg_on = true;
 	port_range(s);
 	skip_missing(t, o->btf_path);
+	t->socket_bytes = o->socket_bytes;
+	if (!o->socket_bytes) {
+		bpf_program__set_autoload(s->progs.ct_sock_send_length, false);
+		bpf_program__set_autoload(s->progs.ct_sock_recv_length, false);
+	}
 	err = size_maps(t);
 	if (!err)
 		err = contrace__load(s);
@@ -309,6 +315,11 @@ const char *const ct_lost_names[CT_LOST_NR] = {
 const char *tracer__missing(const struct tracer *t)
 {
 	return t->missing;
+}
+
+bool tracer__socket_bytes(const struct tracer *t)
+{
+	return t->socket_bytes && !strstr(t->missing, "sock_send_length");
 }
 
 int tracer__read_endpoints(struct tracer *t, struct keyed *out)

@@ -17,6 +17,7 @@ struct tracer_opts {
 	uint32_t hier[CT_MAX_HIER];
 	const char *btf_path;	/* NULL: the running kernel's */
 	bool verbose;
+	bool socket_bytes;	/* load sock_send_length/sock_recv_length: bytes per endpoint */
 };
 
 /* Cumulative totals of one job slot, summed over CPUs. */
@@ -57,6 +58,8 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
 
 /* Tracepoints this kernel lacks, whose programs were not loaded ("" when none). */
 const char *tracer__missing(const struct tracer *t);
+/* Are bytes per endpoint counted (asked for, and the kernel has the tracepoints)? */
+bool tracer__socket_bytes(const struct tracer *t);
 /* Snapshots of the cumulative keyed maps: ct_ep_key -> ct_ep_stats, ct_disk_key -> stats. */
 int tracer__read_endpoints(struct tracer *t, struct keyed *out);
 int tracer__read_disk(struct tracer *t, struct keyed *out);

@@ -83,13 +83,16 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
 	snprintf(buf, sizeof(buf), "%s", missing);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		json_array_append_new(unavail, json_string(tok));
-	return json_pack("{ss si ss ss ss ss si sf s{ss si si ss} so so so si}", "type",
+	json_t *sess = json_pack("{ss si ss ss ss ss si sf s{ss si si ss} so so so si}", "type",
 			 "session", "v", CT_SCHEMA_VERSION, "session", session, "host", host,
 			 "kernel", u.release, "start", start, "ncpu",
 			 (int)sysconf(_SC_NPROCESSORS_ONLN), "interval_s", interval_s, "hist",
 			 "scheme", "log-linear", "sub_bucket_bits", CT_HIST_SUB_BITS, "max_log2",
 			 CT_HIST_MAX_LOG, "unit", "ns", "offcpu_reasons", reasons, "jobs", jobs,
 			 "unavailable_tracepoints", unavail, "top_endpoints", CT_TOP_ENDPOINTS);
+	json_object_set_new(sess, "socket_bytes",
+			    json_boolean(js->tr && tracer__socket_bytes(js->tr)));
+	return sess;
 }
 
 static void read_system(struct ct_kv *kv, bool *ok)

@@ -15,7 +15,7 @@ a=$(mkcg netA) && b=$(mkcg netB) && s=$(mkcg netS) || exit 1
 port=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 D=30
 out=$TMP/rec
-rec_start "$out" -i 1 --job A="$a" --job B="$b" --job S="$s" || exit 1
+rec_start "$out" -i 1 --socket-bytes --job A="$a" --job B="$b" --job S="$s" || exit 1
 
 # serve PORT N [ADDR]: a server in job S for N requests, waited for until it listens.
 serve() {
@@ -92,7 +92,7 @@ table inet contrace_test {
 }
 NFT
 out2=$TMP/rec2
-rec_start "$out2" -i 1 --job A="$a" --job B="$b" --job S="$s" || exit 1
+rec_start "$out2" -i 1 --socket-bytes --job A="$a" --job B="$b" --job S="$s" || exit 1
 snmp() { ip netns exec ctc$$ awk '/^Tcp:/ { if (h) print $13; h = 1 }' /proc/net/snmp; }
 before=$(snmp)
 NS=(ip netns exec cts$$)

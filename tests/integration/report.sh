@@ -35,7 +35,7 @@ check "contended: ETA degradation confirmed" test "$(answer "$d" "Is the ETA")" 
 check "contended: network/shared server is the main cause" test "$(main_cause "$d")" = "Is there network or shared-server contention caused by the concurrency?"
 check "contended: no CPU contention" test "$(answer "$d" "Is there CPU")" = no
 check "contended: the server job is named" grep -q "job api (not snapshotted: a server?)" "$d/analysis/report.md"
-check "contended: per request on the endpoint, alone and with B" grep -q "per request, A waited 20ms on 10.0.0.5:2283 alone (t0: 1.00 waits per unit) and 40ms with B" "$d/analysis/report.md"
+check "contended: per request on the endpoint, alone and with B" grep -q "per request, A waited 20ms on 10.0.0.5:2283 alone (t0: 1.00 waits per unit) and 40ms with B (t1" "$d/analysis/report.md"
 check "contended: the shared endpoint is proven by B's waits on it" grep -q "A and B share 10.0.0.5:2283" "$d/analysis/report.md"
 check "contended: the job serving that endpoint is the shared server" grep -q "job api serves 10.0.0.5:2283 (the local side of its connections): it is the shared server" "$d/analysis/report.md"
 check "contended: the endpoints table lists A's endpoint at t0 and t1" test "$(grep -c '^| A | t[01] | 10.0.0.5:2283 | 1.00 |' "$d/analysis/report.md")" -eq 2
