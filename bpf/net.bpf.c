@@ -119,30 +119,29 @@ int BPF_PROG(ct_tcp_retransmit_skb, struct sock *sk)
 	return 0;
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(ct_sock_send_length, struct sock *sk, int ret)
+/* @ret bytes went out (@tx) or came in on @sk, a socket of the current task. */
+static __always_inline void add_bytes(struct sock *sk, int ret, bool tx)
 {
 	struct ct_ep_stats *e;
 	struct ct_sock *s;
 
 	if (ret <= 0 || !is_ip(sk) || !(s = tag(sk)))
-		return 0;
+		return;
 	e = ct_ep_of(s->slot, &s->ep);
 	if (e)
-		__sync_fetch_and_add(&e->tx_bytes, ret);
+		__sync_fetch_and_add(tx ? &e->tx_bytes : &e->rx_bytes, ret);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ct_sock_send_length, struct sock *sk, int ret)
+{
+	add_bytes(sk, ret, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ct_sock_recv_length, struct sock *sk, int ret)
 {
-	struct ct_ep_stats *e;
-	struct ct_sock *s;
-
-	if (ret <= 0 || !is_ip(sk) || !(s = tag(sk)))
-		return 0;
-	e = ct_ep_of(s->slot, &s->ep);
-	if (e)
-		__sync_fetch_and_add(&e->rx_bytes, ret);
+	add_bytes(sk, ret, false);
 	return 0;
 }

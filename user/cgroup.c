@@ -15,52 +15,49 @@
 #include "contrace.h"
 #include "util.h"
 
-/* Index of @ctrl in /proc/cgroups, which lists controllers in cgroup_subsys_id order. */
-static int subsys_id(const char *ctrl)
+/*
+ * @ctrl's line of /proc/cgroups, which lists controllers in cgroup_subsys_id order: its index
+ * (@id), v1 hierarchy number (0: not mounted on v1) and whether it is enabled.
+ */
+static int proc_cgroups(const char *ctrl, int *id, int *hier, int *enabled)
 {
 	char line[256], name[64];
-	int id = 0, hier, num, enabled;
+	int num;
 	FILE *f = fopen("/proc/cgroups", "re");
 
 	if (!f)
 		return -errno;
+	*id = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 &&
+		if (sscanf(line, "%63s %d %d %d", name, hier, &num, enabled) == 4 &&
 		    !strcmp(name, ctrl)) {
 			fclose(f);
-			return enabled ? id : -ENOENT;
+			return 0;
 		}
-		id++;
+		(*id)++;
 	}
 	fclose(f);
 	return -ENOENT;
 }
 
+/* Index of @ctrl in /proc/cgroups: its cgroup_subsys_id. */
+static int subsys_id(const char *ctrl)
+{
+	int id, hier, enabled, err = proc_cgroups(ctrl, &id, &hier, &enabled);
+
+	return err ? err : enabled ? id : -ENOENT;
+}
+
 int cgroup__controller_hier(const char *ctrl, uint32_t *hier)
 {
-	char line[256], name[64];
-	int id = 0, h, num, enabled;
-	FILE *f = fopen("/proc/cgroups", "re");
+	int id, h, enabled, err = proc_cgroups(ctrl, &id, &h, &enabled);
 
 	*hier = CT_HIER_V2;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%63s %d %d %d", name, &h, &num, &enabled) == 4 &&
-		    !strcmp(name, ctrl)) {
-			fclose(f);
-			if (enabled && h > 0 && id < 16)
-				*hier = (uint32_t)id;
-			return 0;
-		}
-		id++;
-	}
-	fclose(f);
-	return -ENOENT;
+	if (!err && enabled && h > 0 && id < 16)
+		*hier = (uint32_t)id;
+	return err;
 }
 
 /* The first controller named in a v1 mount's super options that the kernel knows. */

@@ -3,7 +3,7 @@
 # Socket wait per endpoint against delays we inject, and TCP retransmits against the kernel's
 # own count, with loss we inject:
 #   1. a loopback server answers each request after D = 30 ms; a client job makes 40
-#      requests: ~40 waits on 127.0.0.1:PORT, mean within 10 % of D.
+#      requests: ~40 waits on 127.0.0.1:PORT, mean within 10 % of D; then 20 on [::1] (IPv6).
 #   2. the server serves one request at a time; two client jobs, first one alone, then both:
 #      each one's wait per request roughly doubles (the other's request is served first).
 #   3. two network namespaces joined by veth; nftables drops 20 % of the data segments to
@@ -37,6 +37,9 @@ in_cg "$a" "$CTWORK" client $((port + 1)) 40 >/dev/null &
 pa=$!
 in_cg "$b" "$CTWORK" client $((port + 1)) 40 >/dev/null &
 wait $pa $!
+# IPv6: the same server on [::1], 20 requests.
+serve $((port + 4)) 20 '[::1]' || exit 1
+in_cg "$a" "$CTWORK" client "[::1]:$((port + 4))" 20 >/dev/null
 sleep 0.3
 check "recorder stops cleanly" rec_stop
 w=$out/windows.jsonl
@@ -56,6 +59,13 @@ check "S: the served side is one local endpoint, not one per client" \
 	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"S\") | .net.endpoints[] | select(.side == \"local\" and .endpoint == \"$e1\")] | length > 0"
 check "the client's endpoint is not charged to the server's job" \
 	test "$(ep "$w" S "$e1" tx_bytes)" -eq 40 -a "$(jq -s "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"S\") | .net.endpoints[] | select(.side == \"remote\")] | length" "$w")" -eq 0
+
+e6="[::1]:$((port + 4))"
+n6=$(ep "$w" A "$e6" count)
+between "A: one socket wait per request on $e6 (IPv6)" "$n6" 20 21
+within "A: mean wait per request on $e6 vs injected $D ms" \
+	"$(awk -v t="$(ep "$w" A "$e6" ns)" -v n="$n6" 'BEGIN { print n ? t / n : 0 }')" \
+	$((D * 1000000)) 10
 
 # Per-request wait alone vs together: with two clients and one request served at a time,
 # each request waits for the other's first: about 2 x D. Honest bounds: 1.6x to 2.4x.

@@ -10,7 +10,8 @@
  *   ctwork server [ADDR:]PORT DELAY_MS N TCP server (default address 127.0.0.1): answers
  *                                        each request after DELAY_MS, one request at a time
  *                                        across all its clients, N requests in all
- *   ctwork client [ADDR:]PORT N [poll]   N requests, blocking in recv (or poll, then recv)
+ *   ctwork client [ADDR:]PORT N [poll]   N requests, blocking in recv (or poll, then recv);
+ *                                        ADDR may be IPv6 in brackets: [::1]:PORT
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -177,39 +178,53 @@ static void futex_waiter_loop(void)
 	}
 }
 
-static int tcp_socket(void)
+static int tcp_socket(int family)
 {
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, fd = socket(family, SOCK_STREAM, 0);
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
 }
 
-/* "PORT" (127.0.0.1) or "ADDR:PORT". */
-static struct sockaddr_in endpoint(const char *spec)
+/* "PORT" (127.0.0.1), "ADDR:PORT" or "[ADDR6]:PORT". */
+static socklen_t endpoint(const char *spec, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	const char *colon = strrchr(spec, ':');
 	char host[64] = "127.0.0.1";
+	uint16_t port = htons((uint16_t)atoi(colon ? colon + 1 : spec));
+
+	memset(ss, 0, sizeof(*ss));
+	if (colon && spec[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec - 2), spec + 1);
+		a->sin6_family = AF_INET6;
+		a->sin6_port = port;
+		inet_pton(AF_INET6, host, &a->sin6_addr);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
 
 	if (colon)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
-	inet_pton(AF_INET, host, &a.sin_addr);
-	a.sin_port = htons((uint16_t)atoi(colon ? colon + 1 : spec));
-	return a;
+	a->sin_family = AF_INET;
+	a->sin_port = port;
+	inet_pton(AF_INET, host, &a->sin_addr);
+	return sizeof(*a);
 }
 
 #define MAX_CONN 64
 
 static int server(const char *spec, int delay_ms, int n)
 {
-	struct sockaddr_in a = endpoint(spec);
+	struct sockaddr_storage a;
+	socklen_t len = endpoint(spec, &a);
 	struct pollfd p[MAX_CONN + 1];
-	int ls = tcp_socket(), np = 1, served = 0;
+	int ls = tcp_socket(a.ss_family), np = 1, served = 0;
 	char buf[64];
 
-	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 16)) {
+	if (bind(ls, (struct sockaddr *)&a, len) || listen(ls, 16)) {
 		perror("ctwork server: bind/listen");
 		return 1;
 	}
@@ -264,11 +279,12 @@ static int mem(long mb, double secs)
 
 static int client(const char *spec, int n, int use_poll)
 {
-	struct sockaddr_in a = endpoint(spec);
-	int fd = tcp_socket();
+	struct sockaddr_storage a;
+	socklen_t len = endpoint(spec, &a);
+	int fd = tcp_socket(a.ss_family);
 	char b;
 
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+	if (connect(fd, (struct sockaddr *)&a, len)) {
 		perror("ctwork client: connect");
 		return 1;
 	}
