@@ -246,6 +246,7 @@ static __always_inline void ct_hist_add_atomic(__u64 *h, __u64 v)
 		__sync_fetch_and_add(&h[b], 1);
 }
 
+#define CT_IPPROTO_TCP 6
 #define ntohs16(x) ((__u16)(((x) >> 8) | ((x) << 8)))
 
 /*

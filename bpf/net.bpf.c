@@ -15,7 +15,6 @@
 #include <bpf/bpf_core_read.h>
 #include "job.bpf.h"
 
-#define CT_IPPROTO_TCP	6
 #define CT_TCP_ESTABLISHED	1
 #define CT_TCP_SYN_SENT		2
 #define CT_TCP_CLOSE		7

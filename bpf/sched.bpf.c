@@ -23,7 +23,6 @@
 #define S_IFSOCK		0140000
 #define S_IFIFO			0010000
 
-#define CT_IPPROTO_TCP 6
 
 /* The endpoint of the socket behind @f (family 0 when it cannot be read), and its sock. */
 static __noinline void file_endpoint(struct file *f, struct ct_task *c)
