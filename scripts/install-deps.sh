@@ -2,14 +2,45 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Install everything contrace needs to build, test and benchmark, from Debian packages only.
 # Idempotent: when every package is already installed it changes nothing and skips apt.
+#   scripts/install-deps.sh           install what is missing (root)
+#   scripts/install-deps.sh --check   check that every program the tests and scripts call is
+#                                     on PATH; one "ok - "/"not ok - " line per program
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config libclang-rt-14-dev   # build; libFuzzer for tests/fuzz
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev
 	jq procps sysstat util-linux iproute2 python3   # tests and snapshots (iostat, jq, taskset)
+	librsvg2-bin                       # tests: rsvg-convert renders the report's charts
 	fio nftables                       # disk and network tests: fio latency, packet loss
+	kmod                               # mem test: modprobe zram
+	git                                # snapshot: the job's branch and commit
 	linux-perf                         # make bench: perf bench sched
 )
+# Every program that tests/, scripts/ or contrace itself runs, and the package it comes from.
+# tests/run.sh runs --check first, so a program missing here fails the suite by name.
+tools=(
+	clang:clang bpftool:bpftool pkg-config:pkg-config
+	jq:jq python3:python3 rsvg-convert:librsvg2-bin
+	top:procps free:procps vmstat:procps uptime:procps sysctl:procps
+	iostat:sysstat df:coreutils timeout:coreutils truncate:coreutils dd:coreutils
+	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux
+	swapoff:util-linux
+	ip:iproute2 fio:fio nft:nftables modprobe:kmod git:git gzip:gzip perf:linux-perf
+)
+
+if [ "${1:-}" = --check ]; then
+	bad=0
+	for t in "${tools[@]}"; do
+		if command -v "${t%%:*}" >/dev/null 2>&1; then
+			echo "ok - ${t%%:*} is installed"
+		else
+			echo "not ok - ${t%%:*} not found: scripts/install-deps.sh installs it from Debian's ${t#*:}"
+			bad=1
+		fi
+	done
+	exit $bad
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

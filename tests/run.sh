@@ -44,6 +44,10 @@ ARGS=("$@")
 only_unit=false
 if [ "${1:-}" = unit ]; then only_unit=true; ARGS=(); fi
 
+# Every program the tests call is installed (by scripts/install-deps.sh on a fresh machine):
+# a missing one fails here by name, not later as "command not found" inside a test.
+want tools && ! $only_unit && run_one tools scripts/install-deps.sh --check
+
 for t in .output/tests/test_*; do
 	want "$t" && run_one "$(basename "$t")" "$t"
 done
