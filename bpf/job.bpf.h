@@ -18,25 +18,29 @@
 
 #define PF_KTHREAD 0x00200000
 
-enum ct_task_state {
-	CT_TS_UNKNOWN = 0,	/* first seen mid-state: nothing is charged until a transition */
-	CT_TS_RUNNING,		/* on CPU since ts */
-	CT_TS_QUEUED,		/* runnable, waiting for a CPU since ts */
-	CT_TS_BLOCKED,		/* off CPU since ts, for reason */
+/* The scheduler's own per-task counters: exact whether or not a tracepoint fires. */
+struct ct_sched_cnt {
+	__u64 exec;		/* se.sum_exec_runtime: on-CPU ns */
+	__u64 delay;		/* sched_info.run_delay: run-queue ns */
+	__u64 runs;		/* sched_info.pcount: times it got a CPU */
+	__u64 nvcsw, nivcsw;
 };
 
 struct ct_task {
-	__u64 ts;
+	__u64 out_ts;		/* its last traced switch-out (0: none yet) */
+	__u64 in_ts;		/* its last traced switch-in... */
+	__u64 in_exec;		/* ...and its se.sum_exec_runtime then */
+	struct ct_sched_cnt cnt;	/* the counters at out_ts */
 	__u64 cset;		/* css_set the job was resolved from */
 	__u64 file;		/* file last classified by its mode... */
 	__u32 gen;		/* ct_job_gen at resolution */
 	__u16 job;
-	__u8 state;
+	__u8 blocked;		/* it blocked at out_ts, for reason (else it was preempted) */
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
 	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
-	__u16 pad;
+	__u8 pad;
 	__u32 srtt_us;
 	struct ct_ep ep;
 	__u64 sk;		/* the cached socket file's struct sock */
@@ -122,8 +126,9 @@ extern const volatile bool targ_switch_state_arg;
 extern const volatile __u32 targ_nhier;
 extern const volatile __u32 targ_hier[CT_MAX_HIER];
 extern volatile __u32 ct_job_gen;
+extern const volatile __u64 targ_t0_ns;	/* tasks started since are counted from birth */
+extern const volatile __u32 targ_drop_idle_pct;	/* tests: ignore this % of switches out of idle */
 extern __u64 ct_drops;
-extern __u64 ct_unseen;
 extern __u64 ct_ep_full;	/* endpoint events lost: ct_eps full */
 extern __u64 ct_disk_full;	/* disk events lost: ct_disk or the request table full */
 extern const volatile __u16 targ_eph_lo, targ_eph_hi;	/* ephemeral port range */
@@ -198,14 +203,15 @@ static __always_inline struct ct_job_stats *ct_stats_of(__u32 cpu, __u32 slot)
 	return bpf_map_lookup_elem(&ct_stats, &idx);
 }
 
-static __always_inline void ct_hist_add(__u32 cpu, __u32 slot, __u32 kind, __u64 v)
+/* @n values of @v each in @slot's histogram @kind on @cpu. */
+static __always_inline void ct_hist_add(__u32 cpu, __u32 slot, __u32 kind, __u64 v, __u64 n)
 {
 	__u32 idx = (cpu * targ_max_jobs + slot) * CT_HIST_NR + kind;
 	struct ct_hist *h = bpf_map_lookup_elem(&ct_hists, &idx);
 	__u32 b = ct_hist_bucket(v);
 
 	if (h && b < CT_HIST_NBUCKETS)
-		h->b[b]++;
+		h->b[b] += n;
 }
 
 static __always_inline struct ct_pair_stats *ct_pair_of(__u32 cpu, __u32 victim, __u32 culprit)

@@ -3,9 +3,13 @@
  * CPU contention per job: on-CPU time, run-queue delay (charged to the task that waited), the
  * victim x culprit matrix, context switches, and off-CPU time by the reason a task blocked.
  *
- * A task's time is split exactly: on CPU (switch-in to switch-out), blocked (switch-out to
- * wakeup, charged to the reason decided at switch-out), queued (wakeup or preemption to
- * switch-in). All counters are cumulative and per CPU; user space sums and takes deltas.
+ * A task's time is split at each of its switch-outs, the one event this kernel always traces,
+ * from the scheduler's own per-task counters: between two switch-outs it ran for the growth of
+ * se.sum_exec_runtime, waited on a run queue for the growth of sched_info.run_delay, and was
+ * blocked for the rest, for the reason decided when it blocked. Switch-ins and wakeups may go
+ * untraced (some kernels skip many around idle) without changing a total; a traced switch-in
+ * only tells where the run-queue wait ended, for the culprits. All counters are cumulative and
+ * per CPU; user space sums and takes deltas.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -132,45 +136,14 @@ static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsign
 	}
 }
 
-/*
- * @state is the state @prev blocked in. The live prev->__state is not good enough for that: a
- * wakeup racing with the switch may already have made it TASK_WAKING.
- */
-static __always_inline void switch_out(struct task_struct *prev, struct ct_task *c,
-				       struct ct_job_stats *st, bool runnable, unsigned int state,
-				       __u64 now)
+/* The scheduler's own counters of @t: exact, whatever the tracepoints deliver. */
+static __always_inline void sched_cnt(struct task_struct *t, struct ct_sched_cnt *n)
 {
-	__u64 maj;
-
-	/*
-	 * Switching out a task we saw queued means its switch-in was not traced: some kernels
-	 * (sandboxes hiding their own agents) skip sched_switch for a few tasks. Whoever ran
-	 * unseen ran briefly, so the likeliest truth is that this task ran since then; count it.
-	 */
-	if (c->state == CT_TS_QUEUED)
-		__sync_fetch_and_add(&ct_unseen, 1);
-	if (st && (c->state == CT_TS_RUNNING || c->state == CT_TS_QUEUED))
-		st->oncpu_ns += now - c->ts;
-	c->ts = now;
-	/* Major faults block, so switch-out sees them all but a dying task's last few. */
-	maj = prev->maj_flt + 1;
-	if (st && c->majflt && maj > c->majflt)
-		st->majflt += maj - c->majflt;
-	c->majflt = maj;
-	if (runnable) {
-		if (st)
-			st->nivcsw++;
-		c->state = CT_TS_QUEUED;
-		return;
-	}
-	if (st)
-		st->nvcsw++;
-	if (state & TASK_DEAD) {
-		c->state = CT_TS_UNKNOWN;
-		return;
-	}
-	c->state = CT_TS_BLOCKED;
-	c->reason = classify(prev, c, state);
+	n->exec = t->se.sum_exec_runtime;
+	n->delay = t->sched_info.run_delay;
+	n->runs = t->sched_info.pcount;
+	n->nvcsw = t->nvcsw;
+	n->nivcsw = t->nivcsw;
 }
 
 /* Record that @slot held this CPU until @now. */
@@ -184,9 +157,23 @@ static __always_inline void ring_push(struct ct_ring *r, __u32 slot, __u64 now)
 }
 
 /*
- * Split @victim's wait [t0, now] among the slices this CPU ran meanwhile, newest first. A wait
- * older than the ring charges what is left to the oldest slice known. A task that waited on
- * another CPU before migrating here is charged by this CPU's history: who ran where it got in.
+ * A switch onto this CPU at @t_in was not traced: what the last traced switch put on the CPU
+ * (the idle task, on kernels that skip switches out of idle) held it until then.
+ */
+static __always_inline void ring_fill(struct ct_ring *r, __u64 t_in)
+{
+	__u64 head = r->head;
+
+	if (head && t_in <= r->end[(head - 1) & (CT_RING - 1)])
+		return;
+	ring_push(r, r->cur, t_in);
+}
+
+/*
+ * Split @victim's wait, from @t0 to the end of the newest slice, among the slices this CPU ran
+ * meanwhile, newest first. A wait older than the ring charges what is left to the oldest slice
+ * known. A task that waited on another CPU before migrating here is charged by this CPU's
+ * history: who ran where it got in.
  */
 static __always_inline void charge_culprits(__u32 cpu, struct ct_ring *r, __u32 victim, __u64 t0)
 {
@@ -209,80 +196,13 @@ static __always_inline void charge_culprits(__u32 cpu, struct ct_ring *r, __u32 
 	}
 }
 
-static __always_inline void switch_in(__u32 cpu, struct ct_task *c, __u32 slot,
-				      struct ct_ring *ring, __u64 now)
-{
-	struct ct_job_stats *st;
-	__u64 d;
-
-	if (c->state == CT_TS_QUEUED) {
-		d = now - c->ts;
-		st = ct_stats_of(cpu, slot);
-		if (st) {
-			st->runq_ns += d;
-			st->runq_cnt++;
-			if (d > st->runq_max_ns)
-				st->runq_max_ns = d;
-		}
-		ct_hist_add(cpu, slot, CT_HIST_RUNQ, d);
-		if (ring)
-			charge_culprits(cpu, ring, slot, c->ts);
-	}
-	c->state = CT_TS_RUNNING;
-	c->ts = now;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	__u64 now = bpf_ktime_get_ns();
-	__u32 cpu = bpf_get_smp_processor_id();
-	__u32 pslot = CT_SLOT_IDLE, nslot;
-	unsigned int state, blocked_state;
-	bool runnable = false;
-	struct ct_pair_stats *pair;
-	struct ct_ring *ring;
-	struct ct_task *c;
-
-	if (prev->pid) {
-		/* Live state: a task that did not block after all (signal) is RUNNING again. */
-		state = ct_task_state(prev);
-		runnable = preempt || state == TASK_RUNNING;
-		/* 5.18 added the state prev blocked in as the tracepoint's last argument. */
-		blocked_state = targ_switch_state_arg ? (unsigned int)ctx[3] : state;
-		c = ct_task_get(prev);
-		if (c) {
-			pslot = ct_job_of(prev, c);
-			switch_out(prev, c, ct_stats_of(cpu, pslot), runnable, blocked_state, now);
-		} else {
-			pslot = CT_SLOT_OTHER;
-		}
-	}
-	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
-	if (ring)
-		ring_push(ring, pslot, now);
-	if (!next->pid)
-		return 0;
-	c = ct_task_get(next);
-	if (!c)
-		return 0;
-	nslot = ct_job_of(next, c);
-	switch_in(cpu, c, nslot, ring, now);
-	if (runnable && pslot != CT_SLOT_IDLE) {
-		pair = ct_pair_of(cpu, pslot, nslot);
-		if (pair)
-			pair->preempts++;
-	}
-	return 0;
-}
-
 /* A socket wait of @d ns ended: the job's histogram, and its endpoint's entry. */
 static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d)
 {
 	struct ct_ep none = {};
 	struct ct_ep_stats *e;
 
-	ct_hist_add(cpu, slot, CT_HIST_SOCKET, d);
+	ct_hist_add(cpu, slot, CT_HIST_SOCKET, d, 1);
 	e = ct_ep_of(slot, c->ep_ok ? &c->ep : &none);
 	if (!e)
 		return;
@@ -295,48 +215,191 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 	ct_hist_add_atomic(e->hist, d);
 }
 
-static __always_inline void wakeup(struct task_struct *p)
+/*
+ * Charge @c's interval, from its previous traced switch-out to @now, during which its counters
+ * went from c->cnt to @n. On CPU and queued come from the counters; the rest of the interval
+ * it was blocked, for the reason decided at the previous switch-out (or, if it was preempted
+ * then, the rest is clock skew between the scheduler's clock and ours, and counts as on CPU).
+ */
+static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_task *c,
+				    __u32 slot, struct ct_job_stats *st,
+				    const struct ct_sched_cnt *n, __u64 now)
 {
-	struct ct_job_stats *st;
-	struct ct_task *c;
-	__u64 now, d;
-	__u32 cpu, slot;
+	__u64 wall = now - c->out_ts, exec = n->exec - c->cnt.exec;
+	__u64 delay = n->delay - c->cnt.delay, runs = n->runs - c->cnt.runs;
+	__u64 off = wall > exec + delay ? wall - exec - delay : 0;
+	__u64 waits = runs ?: (delay ? 1 : 0), t_in;
+	bool seen_in = c->in_ts >= c->out_ts;
 	__u64 r;
 
-	if (!p->pid)
-		return;
-	c = ct_task_get(p);
-	if (!c || c->state == CT_TS_RUNNING || c->state == CT_TS_QUEUED)
-		return;
-	now = bpf_ktime_get_ns();
-	if (c->state == CT_TS_BLOCKED) {
-		d = now - c->ts;
-		r = c->reason;
-		cpu = bpf_get_smp_processor_id();
-		slot = ct_job_of(p, c);
-		st = ct_stats_of(cpu, slot);
-		barrier_var(r);
-		if (st && r < CT_OFF_NR) {
-			st->off_ns[r] += d;
-			st->off_cnt[r]++;
-		}
-		if (r == CT_OFF_SOCKET)
-			socket_wait(c, cpu, slot, d);
+	st->oncpu_ns += exec;
+	st->nvcsw += n->nvcsw - c->cnt.nvcsw;
+	st->nivcsw += n->nivcsw - c->cnt.nivcsw;
+	if (waits) {
+		st->runq_ns += delay;
+		st->runq_cnt += waits;
+		if (delay / waits > st->runq_max_ns)
+			st->runq_max_ns = delay / waits;
+		ct_hist_add(cpu, slot, CT_HIST_RUNQ, delay / waits, waits);
 	}
-	c->state = CT_TS_QUEUED;
-	c->ts = now;
+	/* Its run began when it was switched in: traced, or its on-CPU time ago. */
+	t_in = seen_in ? c->in_ts : now - exec;
+	if (!seen_in) {
+		st->repaired++;
+		st->repaired_ns += wall;
+		if (ring)
+			ring_fill(ring, t_in);
+	}
+	if (runs > 1) {
+		st->unsplit++;
+		st->unsplit_ns += wall;
+	}
+	if (ring && delay)
+		charge_culprits(cpu, ring, slot, t_in > delay ? t_in - delay : 0);
+	if (!c->blocked) {
+		st->oncpu_ns += off;
+		return;
+	}
+	r = c->reason;
+	barrier_var(r);
+	if (r < CT_OFF_NR) {
+		st->off_ns[r] += off;
+		st->off_cnt[r]++;
+	}
+	if (r == CT_OFF_SOCKET)
+		socket_wait(c, cpu, slot, off);
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(ct_sched_wakeup, struct task_struct *p)
+/*
+ * Has @c's first interval begun? A task born while recording starts one at its birth, with
+ * counters at zero, runnable; one that was already there, at its first traced switch-out.
+ */
+static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c)
 {
-	wakeup(p);
+	if (!c->out_ts && t->start_time >= targ_t0_ns) {
+		__builtin_memset(&c->cnt, 0, sizeof(c->cnt));
+		c->out_ts = t->start_time;
+		c->blocked = 0;
+	}
+	return c->out_ts;
+}
+
+/*
+ * @prev is going off CPU: charge its interval since its last switch-out, then start the next
+ * one. @state is the state it blocked in: the live prev->__state is not good enough for that,
+ * a wakeup racing with the switch may already have made it TASK_WAKING.
+ */
+static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
+				       struct task_struct *prev, struct ct_task *c, __u32 slot,
+				       bool runnable, unsigned int state, __u64 now)
+{
+	struct ct_job_stats *st = ct_stats_of(cpu, slot);
+	struct ct_sched_cnt n;
+	__u64 maj;
+
+	sched_cnt(prev, &n);
+	/* A task that was already running when recording began is counted from here on. */
+	if (task_begun(prev, c) && st)
+		account(cpu, ring, c, slot, st, &n, now);
+	c->cnt = n;
+	c->out_ts = now;
+	/* Major faults block, so switch-out sees them all but a dying task's last few. */
+	maj = prev->maj_flt + 1;
+	if (st && c->majflt && maj > c->majflt)
+		st->majflt += maj - c->majflt;
+	c->majflt = maj;
+	c->blocked = !runnable && !(state & TASK_DEAD);
+	if (c->blocked)
+		c->reason = classify(prev, c, state);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 cpu, pslot = CT_SLOT_IDLE, nslot = CT_SLOT_IDLE;
+	unsigned int state, blocked_state;
+	bool runnable = false;
+	struct ct_pair_stats *pair;
+	struct ct_ring *ring;
+	struct ct_task *c;
+	__u64 now;
+
+	/* Tests: behave like a kernel that skips switches out of idle (this project's CI's). */
+	if (targ_drop_idle_pct && !prev->pid && bpf_get_prandom_u32() % 100 < targ_drop_idle_pct)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cpu = bpf_get_smp_processor_id();
+	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
+	if (prev->pid) {
+		/* Live state: a task that did not block after all (signal) is RUNNING again. */
+		state = ct_task_state(prev);
+		runnable = preempt || state == TASK_RUNNING;
+		/* 5.18 added the state prev blocked in as the tracepoint's last argument. */
+		blocked_state = targ_switch_state_arg ? (unsigned int)ctx[3] : state;
+		c = ct_task_get(prev);
+		if (c) {
+			pslot = ct_job_of(prev, c);
+			switch_out(cpu, ring, prev, c, pslot, runnable, blocked_state, now);
+		} else {
+			pslot = CT_SLOT_OTHER;
+		}
+	}
+	if (ring)
+		ring_push(ring, pslot, now);
+	if (next->pid) {
+		c = ct_task_get(next);
+		if (c) {
+			nslot = ct_job_of(next, c);
+			c->in_ts = now;
+			c->in_exec = next->se.sum_exec_runtime;
+		} else {
+			nslot = CT_SLOT_OTHER;
+		}
+	}
+	if (ring)
+		ring->cur = nslot;
+	if (runnable && next->pid) {
+		pair = ct_pair_of(cpu, pslot, nslot);
+		if (pair)
+			pair->preempts++;
+	}
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(ct_sched_wakeup_new, struct task_struct *p)
+/*
+ * A task moved itself to another cgroup (a shell that joins a job's cgroup, then execs the
+ * job: it ran about 5 ms before, forking and exec'ing). Close its interval now, in the job it
+ * was in, so that the job it joins is charged from here: it has been on CPU since its traced
+ * switch-in. Moves of other tasks are left to their next switch-out; the tracepoint names only
+ * a thread group's leader.
+ */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task)
 {
-	wakeup(p);
+	struct ct_job_stats *st;
+	struct ct_sched_cnt n;
+	struct ct_ring *ring;
+	struct ct_task *c;
+	__u64 now;
+	__u32 cpu;
+
+	if (task != bpf_get_current_task_btf())
+		return 0;
+	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
+	if (!c || !task_begun(task, c) || c->in_ts < c->out_ts)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cpu = bpf_get_smp_processor_id();
+	st = ct_stats_of(cpu, c->job);	/* the cached job: the one it is leaving */
+	sched_cnt(task, &n);
+	/* Its sum_exec_runtime is brought up to date only at ticks and switches. */
+	n.exec = c->in_exec + (now - c->in_ts);
+	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
+	if (st)
+		account(cpu, ring, c, c->job, st, &n, now);
+	c->cnt = n;
+	c->out_ts = c->in_ts = now;
+	c->in_exec = n.exec;
+	c->blocked = 0;
 	return 0;
 }

@@ -58,6 +58,16 @@ struct ct_job_stats {
 	__u64 reclaim_cnt;
 	__u64 majflt;		/* major faults (file read-in and swap-in) */
 	__u64 swapout;		/* anonymous pages the job's reclaim wrote to swap */
+	/*
+	 * Intervals (switch-out to switch-out of a task) whose switch-in was not traced: their
+	 * split comes from the scheduler's counters alone, and where they started on the CPU is
+	 * estimated (for the culprits)...
+	 */
+	__u64 repaired;
+	__u64 repaired_ns;
+	/* ...and intervals holding several runs (a switch-out not traced): one reason for all. */
+	__u64 unsplit;
+	__u64 unsplit_ns;
 };
 
 /* One cell of the victim x culprit matrix (per CPU). */
@@ -75,6 +85,7 @@ struct ct_pair_stats {
 struct ct_ring {
 	__u64 end[CT_RING];
 	__u32 slot[CT_RING];
+	__u32 cur;		/* the slot the newest traced switch put on the CPU */
 	__u64 head;		/* slices pushed so far; the next goes to head % CT_RING */
 };
 

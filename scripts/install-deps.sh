@@ -9,7 +9,7 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config libclang-rt-14-dev   # build; libFuzzer for tests/fuzz
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev
-	jq procps sysstat util-linux iproute2 python3   # tests and snapshots (iostat, jq, taskset)
+	jq procps sysstat util-linux bsdutils iproute2 python3   # tests, snapshots (iostat, jq, script)
 	librsvg2-bin                       # tests: rsvg-convert renders the report's charts
 	fio nftables                       # disk and network tests: fio latency, packet loss
 	kmod                               # mem test: modprobe zram
@@ -23,7 +23,7 @@ tools=(
 	jq:jq python3:python3 rsvg-convert:librsvg2-bin
 	top:procps free:procps vmstat:procps uptime:procps sysctl:procps
 	iostat:sysstat df:coreutils timeout:coreutils truncate:coreutils dd:coreutils
-	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux
+	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux script:bsdutils
 	swapoff:util-linux
 	ip:iproute2 fio:fio nft:nftables modprobe:kmod git:git gzip:gzip perf:linux-perf
 )

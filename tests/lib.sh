@@ -93,11 +93,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# in_cg CGROUP CMD...: run CMD inside CGROUP (it moves itself in before exec).
+# in_cg CGROUP CMD...: run CMD inside CGROUP (it moves itself in before exec). The process's
+# on-CPU time and run-queue delay as it enters the cgroup go to CMD in CTWORK_T0 (the kernel's
+# schedstat), so that ctwork counts its main thread's time in the job from there, not from
+# main(): exec and the dynamic loader run in the job too.
 in_cg() {
 	local cg=$1
 	shift
-	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"
+	sh -c 'echo $$ > "$1/cgroup.procs" && read -r on d n </proc/$$/schedstat &&
+		export CTWORK_T0="$on $d" && shift && exec "$@"' sh "$cg" "$@"
 }
 
 # rec_start OUTDIR ARGS...: start `contrace record -q -o OUTDIR ARGS...`; wait until attached.

@@ -204,12 +204,18 @@ void contention__text(const json_t *c, struct ct_buf *b)
 	{
 		const json_t *lost = json_object_get(span, "lost");
 
-		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu unseen_switches=%llu "
-			      "endpoints_full=%llu disk_full=%llu\n",
+		char note[400];
+
+		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu endpoints_full=%llu "
+			      "disk_full=%llu\n",
 			      (unsigned long long)ct_json_u64(lost, "storage_full"),
 			      (unsigned long long)ct_json_u64(lost, "recursion"),
-			      (unsigned long long)ct_json_u64(lost, "unseen_switches"),
 			      (unsigned long long)ct_json_u64(lost, "endpoints_full"),
 			      (unsigned long long)ct_json_u64(lost, "disk_full"));
+		ct_buf_printf(b, "Intervals rebuilt from the kernel's counters: repaired=%llu "
+			      "unsplit=%llu\n", (unsigned long long)ct_json_u64(lost, "repaired"),
+			      (unsigned long long)ct_json_u64(lost, "unsplit"));
+		if (span__gap_note(span, note, sizeof(note)))
+			ct_buf_printf(b, "Warning: %s.\n", note);
 	}
 }

@@ -37,6 +37,7 @@ struct record_opts {
 	long max_jobs;
 	const char *btf;
 	bool quiet, verbose, socket_bytes;
+	long drop_idle_pct;
 	char **cmd;
 };
 
@@ -63,7 +64,7 @@ static const char doc[] =
 	"\n"
 	"OPTIONS:";
 
-enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES };
+enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE };
 
 static const struct argp_option options[] = {
 	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
@@ -84,6 +85,9 @@ static const struct argp_option options[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default " BTF_DEFAULT ")" },
 	{ "quiet", 'q', NULL, 0, "No live table, even on a terminal" },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output" },
+	/* Fault injection for the tests: a kernel that skips switches out of idle, on demand. */
+	{ "test-drop-idle-switches", OPT_DROP_IDLE, "PCT", OPTION_HIDDEN, "Ignore PCT % of the "
+	  "context switches out of the idle task, as some kernels fail to trace them" },
 	{},
 };
 
@@ -134,6 +138,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_SOCKET_BYTES:
 		o->socket_bytes = true;
+		break;
+	case OPT_DROP_IDLE:
+		if (ct_parse_long("--test-drop-idle-switches", arg, 0, 100, &o->drop_idle_pct))
+			exit(2);
 		break;
 	case 'q':
 		o->quiet = true;
@@ -551,7 +559,8 @@ static int start_child(struct recorder *r)
 static int record(struct recorder *r)
 {
 	struct tracer_opts to = { .max_jobs = (uint32_t)r->o.max_jobs, .btf_path = r->o.btf,
-				  .verbose = r->o.verbose, .socket_bytes = r->o.socket_bytes };
+				  .verbose = r->o.verbose, .socket_bytes = r->o.socket_bytes,
+				  .drop_idle_pct = (uint32_t)r->o.drop_idle_pct };
 	int err;
 
 	err = setup_jobs(r);

@@ -419,15 +419,20 @@ static void quality(const struct report *r, struct ct_buf *b)
 		for (int k = 0; k < r->jobs[i].nsnap; k++) {
 			const json_t *l = json_object_get(r->jobs[i].snap[k].span, "lost");
 
+			char note[400];
+
 			ct_buf_printf(b, "- %s %s: %lld windows, %s .. %s; events lost: %llu, "
-					 "context switches estimated: %llu\n", r->jobs[i].name,
+					 "intervals rebuilt from the kernel's counters: %llu\n",
+				      r->jobs[i].name,
 				      r->jobs[i].snap[k].tag,
 				      (long long)ct_json_u64(r->jobs[i].snap[k].span, "windows"),
 				      json_string_value(json_object_get(r->jobs[i].snap[k].span, "from")),
 				      json_string_value(json_object_get(r->jobs[i].snap[k].span, "to")),
 				      (unsigned long long)(ct_json_u64(l, "storage_full") +
 							   ct_json_u64(l, "recursion")),
-				      (unsigned long long)ct_json_u64(l, "unseen_switches"));
+				      (unsigned long long)ct_json_u64(l, "repaired"));
+			if (span__gap_note(r->jobs[i].snap[k].span, note, sizeof(note)))
+				ct_buf_printf(b, "  - **warning**: %s\n", note);
 		}
 	ct_buf_printf(b, "- thresholds: a change of 20 %% or more in a per-unit figure counts; "
 			 "under 10 %% is no change; confidence is high with 100+ units and 5+ windows "

@@ -15,9 +15,10 @@ const char *const ct_off_names[CT_OFF_NR] = {
 	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
 	[CT_OFF_OTHER] = "other",
 };
-static const char *const lost_names[CT_SPAN_LOST] = { "storage_full", "recursion",
-							"unseen_switches", "endpoints_full",
-							"disk_full" };
+static const char *const lost_names[CT_SPAN_LOST] = {
+	"storage_full", "recursion", "endpoints_full", "disk_full",
+	"repaired", "repaired_ns", "unsplit", "unsplit_ns",
+};
 
 uint64_t ct_json_u64(const json_t *o, const char *key)
 {
@@ -335,7 +336,8 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	sum2(s->system, json_object_get(win, "system"));
 	lost = json_object_get(win, "lost");
 	for (int k = 0; k < CT_SPAN_LOST; k++)
-		s->lost[k] += ct_json_u64(lost, lost_names[k]);
+		s->lost[k] += ct_json_u64(k < CT_SPAN_LOST_NODE ? lost : json_object_get(j, "lost"),
+					  lost_names[k]);
 	if (json_is_true(json_object_get(j, "ended")))
 		s->ended = true;
 	if (read_progress(j, &p)) {
@@ -345,6 +347,36 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 		}
 		s->prog_last = p;
 		s->prog_last_ns = end;
+	}
+	return true;
+}
+
+bool span__gap_note(const json_t *job, char *buf, size_t len)
+{
+	const json_t *lost = json_object_get(job, "lost"), *off = json_object_get(job, "offcpu"), *v;
+	uint64_t rep = ct_json_u64(lost, "repaired"), rep_ns = ct_json_u64(lost, "repaired_ns");
+	uint64_t un = ct_json_u64(lost, "unsplit"), un_ns = ct_json_u64(lost, "unsplit_ns");
+	uint64_t thread = ct_json_u64(json_object_get(job, "cpu"), "oncpu_ns") +
+			  ct_json_u64(json_object_get(job, "runq"), "ns");
+	const char *k;
+	char d[16];
+	int n = 0;
+
+	json_object_foreach((json_t *)off, k, v)
+		thread += ct_json_u64(v, "ns");
+	if (!thread || (rep_ns * 100 < thread && !un))
+		return false;
+	buf[0] = 0;
+	if (rep_ns * 100 >= thread)
+		n = snprintf(buf, len, "%llu intervals (%.0f%% of its thread time) had no traced "
+			     "switch-in: their totals come from the kernel's per-task counters, who "
+			     "held the CPU while they waited is estimated",
+			     (unsigned long long)rep, 100.0 * (double)rep_ns / (double)thread);
+	if (un && n >= 0 && (size_t)n < len) {
+		ct_fmt_dur(un_ns, d, sizeof(d));
+		snprintf(buf + n, len - (size_t)n, "%s%llu intervals (%s) spanned untraced "
+			 "switch-outs: their off-CPU time has one reason for all", n ? "; " : "",
+			 (unsigned long long)un, d);
 	}
 	return true;
 }

@@ -35,7 +35,10 @@ struct ct_span_disk {
 	uint64_t qhist[CT_HIST_NBUCKETS], dhist[CT_HIST_NBUCKETS];
 };
 
-#define CT_SPAN_LOST 5		/* storage_full, recursion, unseen_switches, endpoints_full, disk_full */
+/* The window's (node-wide) storage_full, recursion, endpoints_full, disk_full, then the job's
+ * own repaired, repaired_ns, unsplit, unsplit_ns (docs/windows.md). */
+#define CT_SPAN_LOST_NODE 4
+#define CT_SPAN_LOST 8
 
 struct ct_span {
 	char job[CT_NAME_MAX];
@@ -94,6 +97,13 @@ void span__see_before(struct ct_span *s, const json_t *win);
 json_t *span__to_json(const struct ct_span *s);
 /* Units of work done within the span (progress delta), or -1 when unknown. */
 int64_t span__units(const struct ct_span *s);
+
+/*
+ * When a job's figures (a window's job entry, or a span) rest on intervals this kernel did not
+ * trace whole (repaired: 1 % of its thread time or more; unsplit: any), a sentence saying so,
+ * in @buf; else false.
+ */
+bool span__gap_note(const json_t *job, char *buf, size_t len);
 
 /* Small accessors of jansson values with defaults. */
 uint64_t ct_json_u64(const json_t *o, const char *key);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
 #include "contrace.h"
+#include "span.h"
 #include "table.h"
 #include "util.h"
 #include "window.h"
@@ -131,7 +132,7 @@ void table__print(FILE *out, const json_t *w)
 		fprintf(out, " %7s", off_heads[r]);
 	fprintf(out, "  TOP CULPRIT\n");
 	json_array_foreach(json_object_get(w, "jobs"), i, job) {
-		char name[20];
+		char name[20], note[400];
 
 		snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(job, "name")));
 		fprintf(out, "%-16s %6.1f%%", name,
@@ -148,6 +149,8 @@ void table__print(FILE *out, const json_t *w)
 		}
 		culprit_col(out, job);
 		detail_lines(out, job);
+		if (span__gap_note(job, note, sizeof(note)))
+			fprintf(out, "    gaps  %s\n", note);
 	}
 	fflush(out);
 }

@@ -105,6 +105,29 @@ static bool switch_has_state_arg(const char *btf_path)
 }
 
 /*
+ * Does task_struct have sched_info (CONFIG_SCHED_INFO: schedstats or delay accounting)? Its
+ * run_delay and pcount are what every task's time is split by.
+ */
+static bool has_sched_info(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_member *m;
+	bool yes = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !yes; i++)
+		yes = !strcmp(btf__name_by_offset(btf, m[i].name_off), "sched_info");
+	btf__free(btf);
+	return yes;
+}
+
+/*
  * Programs whose tracepoint this kernel lacks are not loaded (block_io_start: 6.5,
  * sock_send_length: 6.3); their names are kept for the session header. The scheduler's are
  * required: without them attach fails and says so.
@@ -165,7 +188,15 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 		ct_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
+	if (!has_sched_info(o->btf_path)) {
+		ct_err("this kernel has no per-task run-queue counters (task_struct.sched_info: "
+		       "CONFIG_SCHED_INFO, which CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT "
+		       "selects); contrace splits every task's time by them");
+		return -ENOTSUP;
+	}
 	s->rodata->targ_max_jobs = t->max_jobs;
+	s->rodata->targ_t0_ns = ct_mono_ns();
+	s->rodata->targ_drop_idle_pct = o->drop_idle_pct;
 	s->rodata->targ_switch_state_arg = switch_has_state_arg(o->btf_path);
 	s->rodata->targ_nhier = o->nhier;
 	memcpy((void *)s->rodata->targ_hier, o->hier, sizeof(o->hier));
@@ -307,7 +338,8 @@ void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot)
 const char *const ct_lost_names[CT_LOST_NR] = {
 	[CT_LOST_STORAGE] = "storage_full",
 	[CT_LOST_RECURSION] = "recursion",
-	[CT_LOST_UNSEEN] = "unseen_switches",
+	[CT_LOST_REPAIRED] = "repaired",
+	[CT_LOST_UNSPLIT] = "unsplit",
 	[CT_LOST_ENDPOINTS] = "endpoints_full",
 	[CT_LOST_DISK] = "disk_full",
 };
@@ -337,7 +369,11 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 	struct bpf_program *p;
 
 	lost[CT_LOST_STORAGE] = __atomic_load_n(&t->skel->bss->ct_drops, __ATOMIC_RELAXED);
-	lost[CT_LOST_UNSEEN] = __atomic_load_n(&t->skel->bss->ct_unseen, __ATOMIC_RELAXED);
+	lost[CT_LOST_REPAIRED] = lost[CT_LOST_UNSPLIT] = 0;
+	for (uint32_t cell = 0; cell < t->ncpu * t->max_jobs; cell++) {
+		lost[CT_LOST_REPAIRED] += t->stats[cell].repaired;
+		lost[CT_LOST_UNSPLIT] += t->stats[cell].unsplit;
+	}
 	lost[CT_LOST_ENDPOINTS] = __atomic_load_n(&t->skel->bss->ct_ep_full, __ATOMIC_RELAXED);
 	lost[CT_LOST_DISK] = __atomic_load_n(&t->skel->bss->ct_disk_full, __ATOMIC_RELAXED);
 	lost[CT_LOST_RECURSION] = 0;

@@ -18,6 +18,7 @@ struct tracer_opts {
 	const char *btf_path;	/* NULL: the running kernel's */
 	bool verbose;
 	bool socket_bytes;	/* load sock_send_length/sock_recv_length: bytes per endpoint */
+	uint32_t drop_idle_pct;	/* tests: ignore this % of switches out of idle */
 };
 
 /* Cumulative totals of one job slot, summed over CPUs. */
@@ -48,7 +49,8 @@ void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot);
 enum ct_lost {
 	CT_LOST_STORAGE,	/* events dropped: task storage could not be allocated */
 	CT_LOST_RECURSION,	/* program runs the kernel skipped (nested on one CPU) */
-	CT_LOST_UNSEEN,		/* context switches the kernel did not trace */
+	CT_LOST_REPAIRED,	/* task intervals whose switch-in was not traced (all jobs) */
+	CT_LOST_UNSPLIT,	/* task intervals holding several runs: a switch-out not traced */
 	CT_LOST_ENDPOINTS,	/* socket events lost: the endpoint table was full */
 	CT_LOST_DISK,		/* disk events lost: the disk or in-flight request table was full */
 	CT_LOST_NR,

@@ -385,6 +385,11 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 						   (json_int_t)s->swapout));
 	json_object_set_new(o, "culprits", culprits_json(js, row));
 	json_object_set_new(o, "kernel", kern);
+	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", "repaired",
+						 (json_int_t)s->repaired, "repaired_ns",
+						 (json_int_t)s->repaired_ns, "unsplit",
+						 (json_int_t)s->unsplit, "unsplit_ns",
+						 (json_int_t)s->unsplit_ns));
 	return o;
 }
 

@@ -11,7 +11,7 @@ static void window_line(FILE *f, int seq, bool with_b, long done)
 {
 	fprintf(f,
 		"{\"type\":\"window\",\"v\":1,\"seq\":%d,\"start_ns\":%lld,\"end_ns\":%lld,"
-		"\"dur_s\":1.0,\"lost\":{\"storage_full\":0,\"recursion\":1,\"unseen_switches\":2},"
+		"\"dur_s\":1.0,\"lost\":{\"storage_full\":0,\"recursion\":1,\"disk_full\":2},"
 		"\"system\":{\"cpu.pressure\":{\"some_total_us\":100,\"full_total_us\":0}},"
 		"\"jobs\":[{\"name\":\"A\",\"cpu\":{\"oncpu_ns\":%d,\"nvcsw\":3,\"nivcsw\":1},"
 		"\"runq\":{\"ns\":1000,\"count\":2,\"max_ns\":%d,\"hist\":[[%d,2]]},"
@@ -19,7 +19,8 @@ static void window_line(FILE *f, int seq, bool with_b, long done)
 		"\"socket_wait\":{\"hist\":[[300,10]]},"
 		"\"culprits\":[{\"job\":\"B\",\"runq_ns\":600,\"count\":1,\"preempts\":1},"
 		"{\"job\":\"idle\",\"runq_ns\":400,\"count\":1,\"preempts\":0}],"
-		"\"kernel\":{\"cpu.stat\":{\"usage_usec\":%d}}",
+		"\"kernel\":{\"cpu.stat\":{\"usage_usec\":%d}},"
+		"\"lost\":{\"repaired\":3,\"repaired_ns\":5,\"unsplit\":1}",
 		seq, seq * 1000000000LL, (seq + 1) * 1000000000LL, 1000 * (seq + 1), 600 + seq, 100 + seq, 10 * (seq + 1));
 	if (done >= 0)
 		fprintf(f, ",\"progress\":{\"shape\":\"relative\",\"done\":%ld,\"total\":1000}", done);
@@ -87,7 +88,10 @@ static void test_span_sums(void)
 	      "culprits summed by name");
 	CHECK(ct_json_u64(json_object_get(c.a.kernel, "cpu.stat"), "usage_usec") == 40 + 50 + 60 + 70,
 	      "kernel counters summed");
-	CHECK(c.a.lost[1] == 4 && c.a.lost[2] == 8, "lost");
+	/* Node-wide losses from the window, the job's repaired intervals from its own entry. */
+	CHECK(c.a.lost[1] == 4 && c.a.lost[3] == 8 && c.a.lost[4] == 12 && c.a.lost[5] == 20 &&
+		      c.a.lost[6] == 4 && c.a.lost[7] == 0,
+	      "lost");
 	/* Progress 200 before the span (seq 2), 600 at its end: 400 units. */
 	CHECK(c.a.has_base && c.a.prog_base.done == 200 && c.a.prog_last.done == 600, "progress");
 	CHECK(span__units(&c.a) == 400, "units %ld", (long)span__units(&c.a));
