@@ -13,6 +13,7 @@ struct ct_disk_map ct_disk SEC(".maps");
 
 const volatile __u32 targ_max_jobs = CT_MAX_JOBS_DEFAULT;
 const volatile bool targ_switch_state_arg = false;
+const volatile bool targ_retrans_err_arg = false;
 const volatile __u32 targ_nhier = 0;
 const volatile __u32 targ_hier[CT_MAX_HIER] = {};
 volatile __u32 ct_job_gen = 0;

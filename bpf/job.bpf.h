@@ -123,6 +123,7 @@ extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 
 extern const volatile __u32 targ_max_jobs;
 extern const volatile bool targ_switch_state_arg;
+extern const volatile bool targ_retrans_err_arg;
 extern const volatile __u32 targ_nhier;
 extern const volatile __u32 targ_hier[CT_MAX_HIER];
 extern volatile __u32 ct_job_gen;

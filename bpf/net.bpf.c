@@ -110,8 +110,15 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ct_tcp_retransmit_skb, struct sock *sk)
 {
-	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
-	struct ct_ep_stats *e = sk_stats(sk, s ? s->slot : CT_SLOT_OTHER);
+	struct ct_sock *s;
+	struct ct_ep_stats *e;
+
+	/* 6.13 fires it for failed attempts too, with their error: count what went out, as the
+	 * kernel's RetransSegs and tcpi_total_retrans do. */
+	if (targ_retrans_err_arg && (int)ctx[2])
+		return 0;
+	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	e = sk_stats(sk, s ? s->slot : CT_SLOT_OTHER);
 
 	if (e)
 		__sync_fetch_and_add(&e->retrans, 1);

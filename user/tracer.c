@@ -82,26 +82,27 @@ bool tracer__btf_ok(const char *path)
 	return true;
 }
 
-/* Does sched_switch pass prev_state (Linux 5.18+)? Its BTF prototype then has 5 arguments. */
-static bool switch_has_state_arg(const char *btf_path)
+/* How many arguments tracepoint @tp passes (its BTF prototype's, less the context); -1: none. */
+static int tp_nargs(const char *btf_path, const char *tp)
 {
 	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 	const struct btf_type *t;
-	bool yes = false;
-	int id;
+	char name[128];
+	int id, n = -1;
 
 	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
 	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
 	if (t)
 		t = btf__type_by_id(btf, t->type);	/* pointer */
 	if (t && btf_is_ptr(t))
 		t = btf__type_by_id(btf, t->type);	/* function prototype */
 	if (t && btf_is_func_proto(t))
-		yes = btf_vlen(t) == 5;
+		n = btf_vlen(t) - 1;
 	btf__free(btf);
-	return yes;
+	return n;
 }
 
 /*
@@ -197,7 +198,9 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 	s->rodata->targ_max_jobs = t->max_jobs;
 	s->rodata->targ_t0_ns = ct_mono_ns();
 	s->rodata->targ_drop_idle_pct = o->drop_idle_pct;
-	s->rodata->targ_switch_state_arg = switch_has_state_arg(o->btf_path);
+	/* 5.18 added prev_state to sched_switch; 6.13 added err to tcp_retransmit_skb. */
+	s->rodata->targ_switch_state_arg = tp_nargs(o->btf_path, "sched_switch") == 4;
+	s->rodata->targ_retrans_err_arg = tp_nargs(o->btf_path, "tcp_retransmit_skb") == 3;
 	s->rodata->targ_nhier = o->nhier;
 	memcpy((void *)s->rodata->targ_hier, o->hier, sizeof(o->hier));
 	/* Under v1 a bio's blkcg is in the blkio hierarchy; jobs registered there match it. */

@@ -11,7 +11,8 @@
  *                                        each request after DELAY_MS, one request at a time
  *                                        across all its clients, N requests in all
  *   ctwork client [ADDR:]PORT N [poll]   N requests, blocking in recv (or poll, then recv);
- *                                        ADDR may be IPv6 in brackets: [::1]:PORT
+ *                                        ADDR may be IPv6 in brackets: [::1]:PORT; reports
+ *                                        its socket's retransmits (TCP_INFO) as "retrans"
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -44,6 +45,7 @@
 
 static _Atomic uint64_t total_delay, total_oncpu, total_nvcsw, total_nivcsw;
 static _Atomic int nthreads;
+static unsigned retrans;	/* client: tcpi_total_retrans of its socket before close */
 static double seconds;
 
 static uint64_t now_ns(void)
@@ -286,6 +288,8 @@ static int client(const char *spec, int n, int use_poll)
 	struct sockaddr_storage a;
 	socklen_t len = endpoint(spec, &a);
 	int fd = tcp_socket(a.ss_family);
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
 	char b;
 
 	if (connect(fd, (struct sockaddr *)&a, len)) {
@@ -302,6 +306,9 @@ static int client(const char *spec, int n, int use_poll)
 		if (recv(fd, &b, 1, 0) != 1)
 			return 1;
 	}
+	/* The kernel's own count of this socket's retransmitted segments, for the tests. */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0)
+		retrans = ti.tcpi_total_retrans;
 	close(fd);
 	return 0;
 }
@@ -387,10 +394,10 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
 	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld,\"pre_oncpu_ns\":%llu,"
-	       "\"pre_run_delay_ns\":%llu}\n",
+	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start), ru.ru_majflt, (unsigned long long)pre_on,
-	       (unsigned long long)pre_d);
+	       (unsigned long long)pre_d, retrans);
 	return ret ? 1 : 0;
 }
