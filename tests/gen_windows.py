@@ -4,7 +4,7 @@
 windows from START. A runs from the start; B from window B_FROM (if any).
   gen_windows.py OUT SCENARIO START
 SCENARIO: contended (A's socket wait per unit doubles and its rate halves once B runs, B's CPU
-culprits show up), uncontended (nothing changes when B runs), short (3 windows, a few units).
+culprits show up, half of B's time is in intervals whose switch-in was not traced), uncontended (nothing changes when B runs), short (3 windows, a few units).
 """
 import json
 import sys
@@ -22,7 +22,7 @@ def endpoint(name, side, ns, n):
             "tx_bytes": 100 * n, "rx_bytes": 1000 * n}
 
 
-def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remote"):
+def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remote", gaps=0):
     j = {"name": name, "kind": kind, "cgroup": "/sys/fs/cgroup/unified/" + name,
          "cpu": {"oncpu_ns": oncpu, "nvcsw": sock_n, "nivcsw": 1},
          "runq": {"ns": runq, "count": max(sock_n, 1), "max_ns": runq, "hist": []},
@@ -32,7 +32,10 @@ def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remot
          "culprits": [{"job": c, "runq_ns": ns, "count": 1, "preempts": 0} for c, ns in culprits],
          "net": {"endpoints": [endpoint(API, side, sock_ns, sock_n)] if sock_n else []},
          "disk": [], "memory": {"reclaim_ns": 0, "reclaims": 0, "majflt": 0, "swapout": 0},
-         "kernel": {"cpu.stat": {"usage_usec": oncpu // 1000}}}
+         "kernel": {"cpu.stat": {"usage_usec": oncpu // 1000}},
+         # gaps: the share of its thread time in intervals whose switch-in was not traced
+         "lost": {"repaired": 10 if gaps else 0, "repaired_ns": int((oncpu + runq + sock_ns) * gaps),
+                  "unsplit": 0, "unsplit_ns": 0}}
     if done is not None:
         j["progress"] = {"shape": "relative", "done": done, "total": 100000}
     return j
@@ -53,7 +56,9 @@ with open(out, "w") as f:
                     a_done, [("api", a_units * 40000)] + ([("B", 10000)] if b_on else []))]
         if b_on:
             b_done += 25
-            jobs.append(job("B", "cgroup", 25 * 1000000, 25 * 50000, 25 * per, 25, b_done))
+            # B's figures rest half on intervals the kernel did not trace whole.
+            jobs.append(job("B", "cgroup", 25 * 1000000, 25 * 50000, 25 * per, 25, b_done,
+                            gaps=0.5 if scenario == "contended" else 0))
         else:
             jobs.append(job("B", "cgroup", 0, 0, 0, 0, None))
         jobs.append(job("api", "cgroup", (150 if b_on else 100) * 1000000, 0,
@@ -62,5 +67,6 @@ with open(out, "w") as f:
         f.write(json.dumps({"type": "window", "v": 1, "session": "1-1", "seq": w,
                             "start_ns": (start + w) * NS, "end_ns": (start + w + 1) * NS,
                             "dur_s": 1.0, "final": w == nwin - 1,
-                            "lost": {"storage_full": 0, "recursion": 0, "unseen_switches": 0},
+                            "lost": {"storage_full": 0, "recursion": 0, "endpoints_full": 0,
+                                     "disk_full": 0, "repaired": 0, "unsplit": 0},
                             "system": {}, "jobs": jobs}) + "\n")

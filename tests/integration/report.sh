@@ -37,6 +37,12 @@ check "contended: no CPU contention" test "$(answer "$d" "Is there CPU")" = no
 check "contended: the server job is named" grep -q "job api (not snapshotted: a server?)" "$d/analysis/report.md"
 check "contended: per request on the endpoint, alone and with B" grep -q "per request, A waited 20ms on 10.0.0.5:2283 alone (t0: 1.00 waits per unit) and 40ms with B (t1" "$d/analysis/report.md"
 check "contended: the shared endpoint is proven by B's waits on it" grep -q "A and B share 10.0.0.5:2283" "$d/analysis/report.md"
+check "contended: the report warns that B's figures rest on intervals rebuilt from counters" \
+	grep -q "^- B t1: .*rebuilt from the kernel's counters: 200\$" "$d/analysis/report.md"
+check "contended: ... with the share of B's thread time, under B's line only" \
+	sh -c "grep -A1 '^- B t1' '$d/analysis/report.md' | grep -q '  - \*\*warning\*\*: 200 intervals (50% of its thread time) had no traced switch-in' && ! grep -A1 '^- A t1' '$d/analysis/report.md' | grep -q warning"
+check "contended: B's contention.txt warns too" \
+	grep -q "^Warning: 200 intervals (50% of its thread time) had no traced switch-in" "$d/snapshots/B_t1_contention.txt"
 check "contended: the job serving that endpoint is the shared server" grep -q "job api serves 10.0.0.5:2283 (the local side of its connections): it is the shared server" "$d/analysis/report.md"
 check "contended: the endpoints table lists A's endpoint at t0 and t1" test "$(grep -c '^| A | t[01] | 10.0.0.5:2283 | 1.00 |' "$d/analysis/report.md")" -eq 2
 check "contended: B is Job B" jqe '.job_a == "A" and .job_b == "B"' "$d/analysis/report.json"
