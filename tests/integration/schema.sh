@@ -7,11 +7,12 @@ source "$(dirname "$0")/../lib.sh"
 #   UPDATE_EXAMPLE=1 tests/integration/schema.sh   rewrites the sample from this run
 cg=$(mkcg schema) && srv=$(mkcg schema-api) || exit 1
 # A job that uses every part of a window: ten servers' worth of endpoints (eight listed, the
-# rest summed), direct writes to disk, and a server job answering it.
+# rest summed), direct writes to disk, and a server job answering it. Each client's 20 requests
+# take 1.0-1.2 s, so at least one whole 0.5 s window holds all ten endpoints.
 port=$((20000 + $$ % 10000))  # below the ephemeral range (32768-): a service port
 rec_start "$TMP/s" -i 0.5 --job batch="$cg" --job api="$srv" || exit 1
 for i in $(seq 0 9); do
-	in_cg "$srv" "$CTWORK" server $((port + i)) $((i + 1)) 5 >"$TMP/srv$i" &
+	in_cg "$srv" "$CTWORK" server $((port + i)) $((50 + i)) 20 >"$TMP/srv$i" &
 	PIDS+=($!)
 done
 for i in $(seq 0 9); do
@@ -19,7 +20,7 @@ for i in $(seq 0 9); do
 done
 clients=()
 for i in $(seq 0 9); do
-	in_cg "$cg" "$CTWORK" client $((port + i)) 5 >/dev/null &
+	in_cg "$cg" "$CTWORK" client $((port + i)) 20 >/dev/null &
 	clients+=($!)
 done
 in_cg "$cg" dd if=/dev/zero of="$TMP/direct" bs=64k count=64 oflag=direct status=none
