@@ -2,11 +2,13 @@
 /* contrace init DIR: the experiment folder, with the plan and the notes template. */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "safefile.h"
 #include "util.h"
 
 static const char plan[] =
@@ -93,55 +95,47 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
-static int mkdir_new(const char *path)
+/* Create @name in experiment folder @d; it must not exist. */
+static int mkdir_new(const struct safedir *d, const char *name)
 {
-	if (mkdir(path, 0755)) {
-		ct_err("cannot create %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	int err = safedir__mkdir(d, name, 0755);
+
+	if (err)
+		ct_err("cannot create %s/%s: %s", d->path, name, strerror(-err));
+	return err;
 }
 
 int cmd_init(int argc, char **argv)
 {
+	static const char *const sub[] = { "README.md", "snapshots", "analysis", "notes.md" };
 	static const struct argp argp = { NULL, parse_opt, "DIR", doc };
 	const char *dir = NULL;
-	char path[4200];
 	struct ct_buf b = { 0 };
-	struct stat st;
+	struct safedir d;
 	int err;
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &dir))
 		return 2;
-	if (!stat(dir, &st)) {
-		const char *sub[] = { "README.md", "snapshots", "analysis", "notes.md" };
-
-		if (!S_ISDIR(st.st_mode)) {
-			ct_err("%s exists and is not a directory", dir);
-			return 1;
-		}
-		for (unsigned i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
-			if (!access(path, F_OK)) {
-				ct_err("%s already exists: init never overwrites an experiment", path);
-				return 1;
-			}
-		}
-	} else if (mkdir_new(dir)) {
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		ct_err("cannot create %s: %s", dir, strerror(errno));
 		return 1;
 	}
+	if (safedir__open(&d, dir))
+		return 1;
+	for (unsigned i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if (!faccessat(d.fd, sub[i], F_OK, AT_SYMLINK_NOFOLLOW)) {
+			ct_err("%s/%s already exists: init never overwrites an experiment", dir, sub[i]);
+			safedir__close(&d);
+			return 1;
+		}
+	}
 	ct_buf_printf(&b, plan, dir, dir, dir, dir);
-	snprintf(path, sizeof(path), "%s/README.md", dir);
-	err = ct_write_atomic(path, b.p, b.len, 0644);
+	err = safedir__write(&d, "README.md", b.p, b.len, 0644) ?: mkdir_new(&d, "snapshots") ?:
+	      mkdir_new(&d, "analysis");
 	ct_buf_free(&b);
+	safedir__close(&d);
 	if (err)
-		return 1;
-	snprintf(path, sizeof(path), "%s/snapshots", dir);
-	if (mkdir_new(path))
-		return 1;
-	snprintf(path, sizeof(path), "%s/analysis", dir);
-	if (mkdir_new(path))
 		return 1;
 	printf("experiment folder %s: README.md (the plan), snapshots/, analysis/\n", dir);
 	return 0;

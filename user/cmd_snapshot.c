@@ -8,6 +8,10 @@
 #include <argp.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,8 +23,10 @@
 #include <zlib.h>
 #include "commands.h"
 #include "contention.h"
+#define REDACT_STATE ".contrace-redact"
 #include "logcopy.h"
 #include "pstats.h"
+#include "safefile.h"
 #include "span.h"
 #include "sysinfo.h"
 
@@ -145,17 +151,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
-/* One output file: written under a temporary name, renamed by outf__commit. */
-struct outf {
-	char path[PATH_MAX], tmp[PATH_MAX + 32];
-	FILE *f;
-	bool done;
-};
-
 struct snap {
 	struct snap_opts o;
 	char snapdir[2048], windows[PATH_MAX];
-	struct outf log, perf, profile, sys, cjson, ctxt;
+	struct safedir dir, snaps;	/* DIR and DIR/snapshots: every file is reached from these */
+	struct safefile log, perf, profile, sys, cjson, ctxt;
 	struct redactor *red;
 	struct logcopy_stats ls;
 	bool have_log;
@@ -163,59 +163,35 @@ struct snap {
 	char now[40], host[256];
 	json_t *meta;		/* what notes.md and the contention file say about this snapshot */
 	struct ct_buf notes_files;
+	struct ct_buf notes;	/* notes.md: as read before the snapshot, then with its block */
 };
 
-static int outf__open(struct snap *s, struct outf *o, const char *suffix)
+/*
+ * Open the temporary file of this snapshot's @suffix. A copy of @src (NULL: not a copy) is
+ * never more readable than it; one DIR's owner could not read stays root's, and notes.md says so.
+ */
+static int outf__open(struct snap *s, struct safefile *o, const char *suffix,
+		      const struct stat *src)
 {
-	snprintf(o->path, sizeof(o->path), "%s/%s_%s_%s", s->snapdir, s->o.job, s->o.tag, suffix);
-	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.%d", o->path, (int)getpid());
-	o->f = fopen(o->tmp, "we");
-	if (!o->f) {
-		ct_err("cannot create %s: %s", o->tmp, strerror(errno));
-		return -errno;
+	bool root_only = src && !safe__can_read(src, s->dir.uid, s->dir.gid);
+	char name[256], note[400];
+
+	snprintf(name, sizeof(name), "%s_%s_%s", s->o.job, s->o.tag, suffix);
+	if (root_only) {
+		snprintf(note, sizeof(note), "%s is a copy of a file that the folder's owner (uid %u) "
+			 "could not read: it is root's, mode 0600", name, (unsigned)s->dir.uid);
+		json_object_set_new(s->meta, "private_copies", json_string(note));
 	}
-	return 0;
+	return safefile__create(o, &s->snaps, name, src ? safe__copy_mode(src, s->dir.gid) : 0644,
+				root_only);
 }
 
-/* Flush to disk; on failure the message names the file. */
-static int outf__close(struct outf *o)
+/* The snapshot's files in the order they are put in place; notes.md goes last. */
+static struct safefile *outf__all(struct snap *s, int i)
 {
-	int err = 0;
+	struct safefile *all[] = { &s->log, &s->perf, &s->profile, &s->sys, &s->ctxt, &s->cjson };
 
-	if (!o->f)
-		return 0;
-	if (fflush(o->f) || fsync(fileno(o->f)))
-		err = -errno;
-	if (fclose(o->f) && !err)
-		err = -errno;
-	o->f = NULL;
-	if (err)
-		ct_err("cannot write %s: %s", o->path, strerror(-err));
-	else
-		o->done = true;
-	return err;
-}
-
-static void outf__discard(struct outf *o)
-{
-	if (o->f)
-		fclose(o->f);
-	o->f = NULL;
-	if (o->tmp[0])
-		unlink(o->tmp);
-	o->done = false;
-}
-
-static int outf__commit(struct snap *s, struct outf *o)
-{
-	if (!o->done)
-		return 0;
-	if (rename(o->tmp, o->path)) {
-		ct_err("cannot rename %s to %s: %s", o->tmp, o->path, strerror(errno));
-		return -errno;
-	}
-	ct_buf_printf(&s->notes_files, "%s%s", s->notes_files.len ? ", " : "", strrchr(o->path, '/') + 1);
-	return 0;
+	return i < (int)(sizeof(all) / sizeof(all[0])) ? all[i] : NULL;
 }
 
 /* Refuse to replace an earlier snapshot of this job and tag unless --force. */
@@ -224,18 +200,19 @@ static int check_free(struct snap *s)
 	static const char *const suffixes[] = { "log.txt", "perf_lines.txt", "profile.stats",
 						"profile.stats.gz", "sys.txt", "contention.json",
 						"contention.txt" };
-	char path[PATH_MAX];
+	char name[256];
 
 	for (unsigned i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s_%s_%s", s->snapdir, s->o.job, s->o.tag,
-			 suffixes[i]);
-		if (!access(path, F_OK) && !s->o.force) {
-			ct_err("%s already exists: snapshot %s of job %s was taken; use another --tag, "
-			       "or --force to replace it", path, s->o.tag, s->o.job);
+		snprintf(name, sizeof(name), "%s_%s_%s", s->o.job, s->o.tag, suffixes[i]);
+		if (faccessat(s->snaps.fd, name, F_OK, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (!s->o.force) {
+			ct_err("%s/%s already exists: snapshot %s of job %s was taken; use another "
+			       "--tag, or --force to replace it", s->snapdir, name, s->o.tag, s->o.job);
 			return -EEXIST;
 		}
-		if (s->o.force)
-			unlink(path);
+		/* A link is removed, never followed. */
+		unlinkat(s->snaps.fd, name, 0);
 	}
 	return 0;
 }
@@ -244,24 +221,21 @@ static int do_log(struct snap *s)
 {
 	struct logcopy_opts lo = { .max_bytes = (uint64_t)s->o.max_log, .head_lines = 50,
 				   .tail_lines = 200, .red = s->red };
-	FILE *in = fopen(s->o.log, "re");
 	struct stat st;
+	FILE *in = safe__fopen_input(AT_FDCWD, s->o.log, false, "log", &st);
 	int err;
 
-	if (!in || fstat(fileno(in), &st) || !S_ISREG(st.st_mode)) {
-		ct_err("cannot read log %s: %s", s->o.log, in ? "not a regular file" : strerror(errno));
-		if (in)
-			fclose(in);
+	if (!in)
 		return -EINVAL;
-	}
-	err = outf__open(s, &s->log, "log.txt") ?: outf__open(s, &s->perf, "perf_lines.txt");
+	err = outf__open(s, &s->log, "log.txt", &st) ?:
+	      outf__open(s, &s->perf, "perf_lines.txt", &st);
 	if (!err) {
 		err = logcopy__run(in, s->log.f, s->perf.f, &lo, &s->ls);
 		if (err)
 			ct_err("cannot copy log %s into %s: %s", s->o.log, s->snapdir, strerror(-err));
 	}
 	fclose(in);
-	err = err ?: outf__close(&s->log) ?: outf__close(&s->perf);
+	err = err ?: safefile__close(&s->log) ?: safefile__close(&s->perf);
 	s->have_log = !err;
 	return err;
 }
@@ -272,8 +246,9 @@ static int do_profile(struct snap *s)
 	struct pstats ps;
 	char why[256];
 	struct stat st;
+	bool gz;
 	FILE *in;
-	int err = 0;
+	int err;
 
 	if (!s->o.profile)
 		return 0;
@@ -293,43 +268,20 @@ static int do_profile(struct snap *s)
 	json_object_set_new(s->meta, "profile_functions", json_integer((json_int_t)ps.n));
 	json_object_set_new(s->meta, "profile_total_s", json_real(ps.total_tt));
 	pstats__free(&ps);
-	in = fopen(s->o.profile, "re");
+	in = safe__fopen_input(AT_FDCWD, s->o.profile, false, "profile", &st);
 	if (!in)
-		return -errno;
-	if (st.st_size > s->o.gzip_above) {
-		gzFile gz;
-		char buf[1 << 16];
-		size_t n;
-
-		if ((err = outf__open(s, &s->profile, "profile.stats.gz")))
-			goto out;
-		fclose(s->profile.f);
-		s->profile.f = NULL;
-		gz = gzopen(s->profile.tmp, "wb6");
-		while (gz && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-			if (gzwrite(gz, buf, (unsigned)n) != (int)n)
-				break;
-		if (!gz || gzclose(gz) != Z_OK || ferror(in) || !feof(in)) {
-			ct_err("cannot write %s", s->profile.path);
-			err = -EIO;
-			goto out;
-		}
-		s->profile.done = true;
-	} else {
-		char buf[1 << 16];
-		size_t n;
-
-		if ((err = outf__open(s, &s->profile, "profile.stats")))
-			goto out;
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-			if (fwrite(buf, 1, n, s->profile.f) != n)
-				break;
-		err = ferror(in) || !feof(in) ? -EIO : 0;
-		err = outf__close(&s->profile) ?: err;
+		return -EINVAL;
+	gz = st.st_size > s->o.gzip_above;
+	err = outf__open(s, &s->profile, gz ? "profile.stats.gz" : "profile.stats", &st);
+	if (!err) {
+		err = gz ? ct_gzip_copy(in, s->profile.f) : ct_copy(in, s->profile.f);
+		if (err)
+			ct_err("cannot copy profile %s into %s: %s", s->o.profile, s->snapdir,
+			       strerror(-err));
+		err = safefile__close(&s->profile) ?: err;
 	}
-	json_object_set_new(s->meta, "profile_file",
-			    json_string(strrchr(s->profile.path, '/') + 1));
-out:
+	if (!err)
+		json_object_set_new(s->meta, "profile_file", json_string(s->profile.name));
 	fclose(in);
 	return err;
 }
@@ -342,10 +294,10 @@ static int do_sys(struct snap *s)
 	if (s->o.no_sys)
 		return 0;
 	err = sysinfo__collect(&b, s->now, &missing);
-	if (!err && !(err = outf__open(s, &s->sys, "sys.txt"))) {
+	if (!err && !(err = outf__open(s, &s->sys, "sys.txt", NULL))) {
 		if (fwrite(b.p, 1, b.len, s->sys.f) != b.len)
 			err = -EIO;
-		err = outf__close(&s->sys) ?: err;
+		err = safefile__close(&s->sys) ?: err;
 	}
 	ct_buf_free(&b);
 	return err;
@@ -377,19 +329,20 @@ static bool find_windows(struct snap *s)
 /* The end of this job's latest earlier snapshot, and its tag: where this one starts. */
 static uint64_t previous_snapshot(struct snap *s, char *tag, size_t len)
 {
-	DIR *d = opendir(s->snapdir);
+	int fd = dup(s->snaps.fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	uint64_t best = 0;
 
+	if (!d && fd >= 0)
+		close(fd);
 	while (d && (e = readdir(d))) {
-		char path[PATH_MAX];
-		json_t *j;
 		size_t n = strlen(e->d_name);
+		json_t *j;
 
 		if (n < 16 || strcmp(e->d_name + n - 16, "_contention.json"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->snapdir, e->d_name);
-		j = json_load_file(path, 0, NULL);
+		j = ct_json_loadat(s->snaps.fd, e->d_name);
 		if (j && json_is_string(json_object_get(j, "job")) &&
 		    !strcmp(json_string_value(json_object_get(j, "job")), s->o.job) &&
 		    ct_json_u64(j, "snapshot_ns") > best && ct_json_u64(j, "snapshot_ns") < s->now_ns) {
@@ -521,16 +474,16 @@ static int do_contention(struct snap *s)
 	json_object_set_new(c, "span", span__to_json(&sc.span));
 	json_object_set_new(c, "snapshot_meta", json_incref(s->meta));
 	contention__text(c, &txt);
-	if (!(err = outf__open(s, &s->cjson, "contention.json"))) {
+	if (!(err = outf__open(s, &s->cjson, "contention.json", NULL))) {
 		if (json_dumpf(c, s->cjson.f, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) ||
 		    fputc('\n', s->cjson.f) == EOF)
 			err = -EIO;
-		err = outf__close(&s->cjson) ?: err;
+		err = safefile__close(&s->cjson) ?: err;
 	}
-	if (!err && !(err = outf__open(s, &s->ctxt, "contention.txt"))) {
+	if (!err && !(err = outf__open(s, &s->ctxt, "contention.txt", NULL))) {
 		if (fwrite(txt.p, 1, txt.len, s->ctxt.f) != txt.len)
 			err = -EIO;
-		err = outf__close(&s->ctxt) ?: err;
+		err = safefile__close(&s->ctxt) ?: err;
 	}
 	json_decref(c);
 	ct_buf_free(&txt);
@@ -541,19 +494,56 @@ out:
 	return err;
 }
 
-/* git's answer in @dir, or NULL. */
-static char *git(const char *dir, const char *args)
+/*
+ * git's one-line answer in @dir, or NULL. No shell: git gets an argument vector. It runs as
+ * the owner of @dir, with that user's home, so a repository's own config and hooks run with
+ * no more rights than its owner has (and git does not refuse a repository root does not own).
+ */
+static char *git(const char *dir, const char *a1, const char *a2)
 {
-	char cmd[PATH_MAX + 128], buf[256] = "";
-	FILE *p;
+	char *argv[] = { "git", "-C", (char *)dir, "rev-parse", (char *)a1, (char *)a2, NULL };
+	char buf[256] = "";
+	struct passwd *pw;
+	struct stat st;
+	int p[2], status;
+	ssize_t n = 0;
+	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "git -C '%s' %s 2>/dev/null", dir, args);
-	p = popen(cmd, "r");
-	if (!p)
+	if (stat(dir, &st) || pipe2(p, O_CLOEXEC))
 		return NULL;
-	if (!fgets(buf, sizeof(buf), p))
-		buf[0] = '\0';
-	pclose(p);
+	pw = getpwuid(st.st_uid);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(p[1], STDOUT_FILENO);
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (geteuid() == 0 && st.st_uid != 0) {
+			if (setgroups(0, NULL) || setgid(st.st_gid) || setuid(st.st_uid))
+				_exit(126);
+			if (pw)
+				setenv("HOME", pw->pw_dir, 1);
+		}
+		execvp("git", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (pid > 0 && n < (ssize_t)sizeof(buf) - 1) {
+		ssize_t k = read(p[0], buf + n, sizeof(buf) - 1 - (size_t)n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += k;
+	}
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return NULL;
+	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf[0] ? strdup(buf) : NULL;
 }
@@ -581,11 +571,11 @@ static void meta_fill(struct snap *s)
 			*strrchr(logdir, '/') = '\0';
 		else
 			snprintf(logdir, sizeof(logdir), ".");
-		if (s->o.log && (c = git(logdir, "rev-parse HEAD")))
+		if (s->o.log && (c = git(logdir, "HEAD", NULL)))
 			where = logdir;
 		else
-			c = git(where, "rev-parse HEAD");
-		b = git(where, "rev-parse --abbrev-ref HEAD");
+			c = git(where, "HEAD", NULL);
+		b = git(where, "--abbrev-ref", "HEAD");
 		if (b)
 			json_object_set_new(s->meta, "branch", json_string(b));
 		if (c)
@@ -626,7 +616,8 @@ static void meta_fill(struct snap *s)
 static const char *const note_keys[] = {
 	"job", "tag", "start_time_utc", "snapshot_time_utc", "branch", "commit", "git_source",
 	"node", "profile_file", "estimate_at_snapshot", "processed_count_at_snapshot",
-	"total_assets", "concurrent_jobs_on_node", "contention", "files", "redactions", "log",
+	"total_assets", "concurrent_jobs_on_node", "contention", "files", "private_copies",
+	"redactions", "log",
 };
 
 /* {"USER": 3, "ID": 7} as "USER 3, ID 7" */
@@ -646,31 +637,45 @@ static char *words(const json_t *o)
 	return b.p;
 }
 
-/* Append this snapshot's block to notes.md (the whole file rewritten atomically). */
-static int append_notes(struct snap *s)
+/*
+ * Read notes.md as it is now, before anything is written: a notes.md that cannot be read (a
+ * link, a FIFO) stops the snapshot while the folder is still as it was.
+ */
+static int read_notes(struct snap *s)
 {
-	char path[PATH_MAX], *old = NULL;
-	struct ct_buf b = { 0 };
-	size_t len = 0;
+	struct stat st;
 	FILE *f;
+
+	if (faccessat(s->dir.fd, "notes.md", F_OK, AT_SYMLINK_NOFOLLOW)) {
+		ct_buf_printf(&s->notes, "# Experiment notes\n\nOne block per snapshot, written by "
+			      "contrace snapshot.\n");
+		return 0;
+	}
+	f = safe__fopen_input(s->dir.fd, "notes.md", true, "notes", &st);
+	if (!f)
+		return -EPERM;
+	if (ct_copy_buf(f, &s->notes)) {
+		ct_err("cannot read %s/notes.md: %s", s->o.dir, strerror(errno));
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * notes.md with this snapshot's block added, under a temporary name: it is put in place after
+ * the snapshot's files, so a failure to write it (a full disk) leaves the folder as it was.
+ */
+static int write_notes(struct snap *s, struct safefile *sf)
+{
+	struct ct_buf b = s->notes;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/notes.md", s->o.dir);
-	f = fopen(path, "re");
-	if (f) {
-		FILE *m = open_memstream(&old, &len);
-		char buf[1 << 16];
-		size_t n;
-
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, m);
-		fclose(m);
-		fclose(f);
-		ct_buf_add(&b, old, len);
-	} else {
-		ct_buf_printf(&b, "# Experiment notes\n\nOne block per snapshot, written by contrace "
-			      "snapshot.\n");
-	}
+	for (int i = 0; outf__all(s, i); i++)
+		if (outf__all(s, i)->done)
+			ct_buf_printf(&s->notes_files, "%s%s", s->notes_files.len ? ", " : "",
+				      outf__all(s, i)->name);
 	json_object_set_new(s->meta, "files", json_string(s->notes_files.p ?: "(none)"));
 	ct_buf_printf(&b, "\n## %s %s\n", s->o.job, s->o.tag);
 	for (unsigned i = 0; i < sizeof(note_keys) / sizeof(note_keys[0]); i++) {
@@ -691,26 +696,34 @@ static int append_notes(struct snap *s)
 			ct_buf_printf(&b, "- %s: %s\n", note_keys[i], txt);
 		free(txt);
 	}
-	err = ct_write_atomic(path, b.p, b.len, 0644);
-	ct_buf_free(&b);
-	free(old);
-	return err;
+	s->notes = b;
+	err = safefile__create(sf, &s->dir, "notes.md", 0644, false);
+	if (err)
+		return err;
+	if (fwrite(b.p, 1, b.len, sf->f) != b.len)
+		err = -EIO;
+	return safefile__close(sf) ?: err;
 }
 
 static void snap__discard(struct snap *s)
 {
-	outf__discard(&s->log);
-	outf__discard(&s->perf);
-	outf__discard(&s->profile);
-	outf__discard(&s->sys);
-	outf__discard(&s->cjson);
-	outf__discard(&s->ctxt);
+	for (int i = 0; outf__all(s, i); i++)
+		safefile__discard(outf__all(s, i));
+}
+
+/* Every file in place, notes.md last; stops at the first that cannot be renamed. */
+static int snap__commit(struct snap *s, struct safefile *notes)
+{
+	int err = 0;
+
+	for (int i = 0; !err && outf__all(s, i); i++)
+		err = safefile__commit(outf__all(s, i));
+	return err ?: safefile__commit(notes);
 }
 
 static int snapshot(struct snap *s)
 {
-	char state[PATH_MAX];
-	struct stat st;
+	struct safefile notes = { 0 };
 	int err;
 
 	if (strlen(s->o.dir) > sizeof(s->snapdir) - 16) {
@@ -718,46 +731,50 @@ static int snapshot(struct snap *s)
 		return -ENAMETOOLONG;
 	}
 	snprintf(s->snapdir, sizeof(s->snapdir), "%s/snapshots", s->o.dir);
-	if (stat(s->snapdir, &st) || !S_ISDIR(st.st_mode)) {
+	if (!access(s->o.dir, F_OK) && safedir__open(&s->dir, s->o.dir))
+		return -ENOENT;
+	if (s->dir.fd < 0 || faccessat(s->dir.fd, "snapshots", F_OK, AT_SYMLINK_NOFOLLOW)) {
 		ct_err("%s is not an experiment folder (no snapshots/ in it): create it with "
 		       "'contrace init %s'", s->o.dir, s->o.dir);
 		return -ENOENT;
 	}
-	if ((err = check_free(s)))
+	if (safedir__sub(&s->snaps, &s->dir, "snapshots"))
+		return -ENOENT;
+	if ((err = check_free(s)) || (err = read_notes(s)))
 		return err;
 	s->now_ns = s->o.at_ns ? s->o.at_ns : ct_real_ns();
 	ct_fmt_utc(s->now_ns, s->now, sizeof(s->now));
 	gethostname(s->host, sizeof(s->host) - 1);
-	snprintf(state, sizeof(state), "%s/.contrace-redact", s->o.dir);
+	s->meta = json_object();
 	if (!s->o.no_redact) {
 		s->red = redact__new();
-		err = redact__load(s->red, state);
+		err = redact__load(s->red, s->dir.fd, REDACT_STATE);
 		if (err && err != -ENOENT)
 			return err;
 	}
-	s->meta = json_object();
 	err = (s->o.log ? do_log(s) : 0) ?: do_profile(s) ?: do_sys(s);
 	if (!err) {
 		meta_fill(s);
 		err = do_contention(s);
 	}
 	if (!err)
-		err = outf__commit(s, &s->log) ?: outf__commit(s, &s->perf) ?:
-			outf__commit(s, &s->profile) ?: outf__commit(s, &s->sys) ?:
-			outf__commit(s, &s->ctxt) ?: outf__commit(s, &s->cjson);
+		err = write_notes(s, &notes);
 	if (!err && s->red)
-		err = redact__save(s->red, state);
+		err = redact__save(s->red, &s->dir, REDACT_STATE);
 	if (!err)
-		err = append_notes(s);
-	if (err)
+		err = snap__commit(s, &notes);
+	if (err) {
 		snap__discard(s);
+		safefile__discard(&notes);
+	}
 	return err;
 }
 
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc };
-	struct snap s = { .o = { .max_log = 2000000, .gzip_above = 1000000 } };
+	struct snap s = { .o = { .max_log = 2000000, .gzip_above = 1000000 }, .dir.fd = -1,
+			  .snaps.fd = -1 };
 	int err;
 
 	argp_err_exit_status = 2;
@@ -770,6 +787,9 @@ int cmd_snapshot(int argc, char **argv)
 	logcopy__stats_free(&s.ls);
 	redact__free(s.red);
 	json_decref(s.meta);
+	safedir__close(&s.snaps);
+	safedir__close(&s.dir);
 	ct_buf_free(&s.notes_files);
+	ct_buf_free(&s.notes);
 	return err ? 1 : 0;
 }

@@ -77,6 +77,9 @@ static int reopen(struct logtail *t)
 
 	if (stat(t->path, &path_st))
 		return errno == ENOENT ? 0 : -errno;
+	/* Only a regular file is followed: a FIFO would block the window loop. */
+	if (!S_ISREG(path_st.st_mode))
+		return -EINVAL;
 	if (t->fd >= 0 && !fstat(t->fd, &fd_st) && fd_st.st_dev == path_st.st_dev &&
 	    fd_st.st_ino == path_st.st_ino) {
 		if (fd_st.st_size < t->off) {	/* truncated */
@@ -89,7 +92,12 @@ static int reopen(struct logtail *t)
 		close(t->fd);
 	t->off = 0;
 	t->part.len = 0;
-	t->fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	t->fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd >= 0 && (fstat(t->fd, &fd_st) || !S_ISREG(fd_st.st_mode))) {
+		close(t->fd);
+		t->fd = -1;
+		return -EINVAL;
+	}
 	return t->fd < 0 ? (errno == ENOENT ? 0 : -errno) : 0;
 }
 

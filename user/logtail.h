@@ -22,6 +22,7 @@ struct logtail {
 	bool have;			/* a progress line with a count was seen */
 	struct ct_progress last;
 	uint64_t lines, perf_lines;
+	int last_err;			/* the last poll's error, said once until it changes */
 };
 
 /* "NAME=FILE"; the message names the option on a bad one. */

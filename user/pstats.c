@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -368,14 +371,33 @@ int pstats__parse(const uint8_t *buf, size_t len, struct pstats *ps, char *why, 
 
 int pstats__load(const char *path, struct pstats *ps, char *why, size_t whylen)
 {
-	gzFile gz = gzopen(path, "rb");
+	return pstats__loadat(AT_FDCWD, path, false, ps, why, whylen);
+}
+
+int pstats__loadat(int dirfd, const char *path, bool nofollow, struct pstats *ps, char *why,
+		   size_t whylen)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
-	int n, err;
+	struct stat st;
+	gzFile gz;
+	int n, err, fd;
 
+	/* A FIFO would block gzopen forever: only a regular file is read. */
+	fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = fd < 0 ? errno : EINVAL;
+		snprintf(why, whylen, "%s", fd < 0 ? strerror(err) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	gz = gzdopen(fd, "rb");
 	if (!gz) {
-		snprintf(why, whylen, "%s", strerror(errno ? errno : ENOMEM));
-		return -errno;
+		close(fd);
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
 	do {
 		if (len + 65536 > cap) {

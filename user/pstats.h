@@ -8,6 +8,7 @@
 #define CONTRACE_PSTATS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pstats_func {
@@ -34,6 +35,9 @@ enum pstats_key { PSTATS_CUMULATIVE, PSTATS_TOTTIME, PSTATS_CALLS };
 int pstats__parse(const uint8_t *buf, size_t len, struct pstats *ps, char *why, size_t whylen);
 /* Read and parse @path (plain or gzip), at most 256 MiB. */
 int pstats__load(const char *path, struct pstats *ps, char *why, size_t whylen);
+/* The same for @path relative to @dirfd, following no link when @nofollow. */
+int pstats__loadat(int dirfd, const char *path, bool nofollow, struct pstats *ps, char *why,
+		   size_t whylen);
 void pstats__free(struct pstats *ps);
 /* Indices of the functions by @key, largest first, ties in file order (as pstats sorts). */
 size_t *pstats__sorted(const struct pstats *ps, enum pstats_key key);

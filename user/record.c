@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "logtail.h"
+#include "safefile.h"
 #include "table.h"
 #include "window.h"
 
@@ -59,8 +60,9 @@ static const char doc[] =
 	"  sudo contrace record -d 60 -q --job api=/sys/fs/cgroup/unified/system.slice/api.service\n"
 	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --log A=/var/log/jobA.log\n"
 	"\n"
-	"EXIT STATUS: 0 when done; 1 on a run-time failure; 2 on a bad command line; with a CMD,\n"
-	"the CMD's own status (128+N when killed by signal N).\n"
+	"EXIT STATUS: 0 when done; 1 on a run-time failure, or when the last window could not be\n"
+	"written; 2 on a bad command line; else, with a CMD, the CMD's own status (128+N when\n"
+	"killed by signal N).\n"
 	"\n"
 	"OPTIONS:";
 
@@ -208,6 +210,12 @@ static int drop_privileges(void)
 	if ((pw ? initgroups(pw->pw_name, (gid_t)gid) : setgroups(0, NULL)) ||
 	    setgid((gid_t)gid) || setuid((uid_t)uid))
 		return -errno;
+	/* sudo leaves root's HOME: the user's own files are in theirs. */
+	if (pw) {
+		setenv("HOME", pw->pw_dir, 1);
+		setenv("USER", pw->pw_name, 1);
+		setenv("LOGNAME", pw->pw_name, 1);
+	}
 	return 0;
 }
 
@@ -291,6 +299,7 @@ struct recorder {
 	char session[128];
 	char out_path[4200];
 	char cmd_cgroup[4200];
+	struct safedir out;	/* OUT */
 	int out_fd;
 	struct logtail logs[64];
 	int nlogs;
@@ -330,8 +339,11 @@ static void add_progress(struct recorder *r, json_t *win)
 		json_t *j;
 		int err = logtail__poll(t);
 
-		if (err)
-			ct_err("cannot read log %s of job %s: %s", t->path, t->job, strerror(-err));
+		if (err && err != t->last_err)
+			ct_err("cannot read log %s of job %s: %s", t->path, t->job,
+			       err == -EINVAL ? "not a regular file (a FIFO or a device): not followed" :
+						strerror(-err));
+		t->last_err = err;
 		if (!t->have)
 			continue;
 		json_array_foreach(json_object_get(win, "jobs"), k, j) {
@@ -368,32 +380,30 @@ static int emit_window(struct recorder *r, bool final)
 	return err;
 }
 
-/* Open OUT/windows.jsonl for appending; a torn last line from a crash is closed off. */
+/*
+ * Open OUT/windows.jsonl for appending; a torn last line from a crash is closed off. OUT may
+ * be a user's folder: windows.jsonl is reached through its fd and never through a link.
+ */
 static int open_out(struct recorder *r)
 {
 	struct stat st;
 	char last;
+	int fd;
 
 	if (mkdir(r->o.out, 0755) && errno != EEXIST) {
 		ct_err("cannot create output directory %s: %s", r->o.out, strerror(errno));
 		return -errno;
 	}
+	if (safedir__open(&r->out, r->o.out))
+		return -EPERM;
 	snprintf(r->out_path, sizeof(r->out_path), "%s/windows.jsonl", r->o.out);
-	r->out_created = access(r->out_path, F_OK) != 0;
-	r->out_fd = open(r->out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (r->out_fd < 0) {
-		ct_err("cannot open %s for writing: %s", r->out_path, strerror(errno));
-		return -errno;
-	}
-	if (!fstat(r->out_fd, &st) && st.st_size > 0) {
-		int fd = open(r->out_path, O_RDONLY | O_CLOEXEC);
-
-		if (fd >= 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-		    ct_write_all(r->out_fd, "\n", 1))
-			ct_err("cannot write to %s: %s", r->out_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
+	fd = safedir__append(&r->out, "windows.jsonl", 0644, &r->out_created);
+	if (fd < 0)
+		return fd;
+	r->out_fd = fd;
+	if (!fstat(fd, &st) && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+	    last != '\n' && ct_write_all(fd, "\n", 1))
+		ct_err("cannot write to %s: %s", r->out_path, strerror(errno));
 	return 0;
 }
 
@@ -578,7 +588,7 @@ static int record(struct recorder *r)
 		if (err) {
 			/* Nothing was recorded: leave no empty file behind. */
 			if (r->out_created)
-				unlink(r->out_path);
+				unlinkat(r->out.fd, "windows.jsonl", 0);
 			return err;
 		}
 	}
@@ -594,7 +604,12 @@ static int record(struct recorder *r)
 	}
 	print_start(r);
 	run_loop(r);
-	emit_window(r, true);
+	if (emit_window(r, true)) {
+		/* Earlier failed windows went into later ones; this one has nowhere to go. */
+		ct_err("the last window could not be written to %s: its counts are lost",
+		       r->out_path);
+		return 1;
+	}
 	return r->o.cmd ? r->child.status : 0;
 }
 
@@ -602,7 +617,7 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "[-- CMD [ARG...]]", doc };
 	struct recorder r = { .o = { .interval = 10, .out = ".", .max_jobs = CT_MAX_JOBS_DEFAULT },
-			      .out_fd = -1 };
+			      .out_fd = -1, .out.fd = -1 };
 	int ret;
 
 	argp_err_exit_status = 2;
@@ -626,6 +641,7 @@ int cmd_record(int argc, char **argv)
 	finish_child(&r);
 	if (r.out_fd >= 0)
 		close(r.out_fd);
+	safedir__close(&r.out);
 	jobs__free(&r.jobs);
 	for (int i = 0; i < r.nlogs; i++)
 		logtail__free(&r.logs[i]);

@@ -128,16 +128,20 @@ void redact__free(struct redactor *r)
 	free(r);
 }
 
-int redact__load(struct redactor *r, const char *path)
+int redact__load(struct redactor *r, int dirfd, const char *path)
 {
-	FILE *f = fopen(path, "re");
 	unsigned long long salt, h;
 	unsigned kind, token;
 	char line[128];
 	int lineno = 1;
+	struct stat st;
+	FILE *f;
 
-	if (!f)
+	if (faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW))
 		return -errno;
+	f = safe__fopen_input(dirfd, path, true, "redaction state", &st);
+	if (!f)
+		return -EINVAL;
 	if (!fgets(line, sizeof(line), f) || sscanf(line, "contrace-redact v1 %llx", &salt) != 1)
 		goto bad;
 	r->salt = salt;
@@ -157,7 +161,7 @@ bad:
 	return -EINVAL;
 }
 
-int redact__save(const struct redactor *r, const char *path)
+int redact__save(const struct redactor *r, const struct safedir *d, const char *path)
 {
 	struct ct_buf b = { 0 };
 	int err;
@@ -167,7 +171,7 @@ int redact__save(const struct redactor *r, const char *path)
 		if (r->slots[i].hash)
 			ct_buf_printf(&b, "%u %016llx %u\n", r->slots[i].kind,
 				      (unsigned long long)r->slots[i].hash, r->slots[i].token);
-	err = ct_write_atomic(path, b.p, b.len, 0600);
+	err = safedir__write(d, path, b.p, b.len, 0600);
 	ct_buf_free(&b);
 	return err;
 }

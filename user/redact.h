@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "safefile.h"
 #include "util.h"
 
 enum ct_redact_kind { CT_RED_URL, CT_RED_EMAIL, CT_RED_ID, CT_RED_IP, CT_RED_NR };
@@ -20,10 +21,14 @@ struct redactor;
 /* An empty redactor with a fresh random salt. */
 struct redactor *redact__new(void);
 void redact__free(struct redactor *r);
-/* Load the state saved by redact__save; -ENOENT when there is none, -EINVAL (with a message
- * naming @path) when it is malformed. */
-int redact__load(struct redactor *r, const char *path);
-int redact__save(const struct redactor *r, const char *path);
+/*
+ * Load the state saved by redact__save: @name relative to @dirfd (AT_FDCWD: a path), never
+ * through a link; -ENOENT when there is none, -EINVAL (with a message naming @name) when it is
+ * malformed or not a regular file.
+ */
+int redact__load(struct redactor *r, int dirfd, const char *name);
+/* Save it as @name in folder @d (mode 0600: salted hashes only, still nobody else's business). */
+int redact__save(const struct redactor *r, const struct safedir *d, const char *name);
 /* Append @line (len bytes, any content) to @out with every match replaced by its token. */
 void redact__line(struct redactor *r, const char *line, size_t len, struct ct_buf *out);
 /* Tokens written since the redactor was made or loaded, per kind. */

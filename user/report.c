@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,9 +66,8 @@ static void add_snapshot(struct report *r, json_t *c)
 	s->span = json_object_get(c, "span");
 	j->nsnap++;
 	for (const char *ext = ".stats"; ext; ext = strcmp(ext, ".stats") ? NULL : ".stats.gz") {
-		snprintf(s->profile, sizeof(s->profile), "%s/snapshots/%s_%s_profile%s", r->dir, job,
-			 tag, ext);
-		if (!access(s->profile, R_OK))
+		snprintf(s->profile, sizeof(s->profile), "%s_%s_profile%s", job, tag, ext);
+		if (!faccessat(r->snaps.fd, s->profile, R_OK, AT_SYMLINK_NOFOLLOW))
 			break;
 		s->profile[0] = '\0';
 	}
@@ -78,29 +78,36 @@ static void add_snapshot(struct report *r, json_t *c)
 
 static int load_snapshots(struct report *r)
 {
-	char path[PATH_MAX];
 	struct dirent *e;
-	DIR *d;
+	DIR *d = NULL;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/snapshots", r->dir);
-	d = opendir(path);
-	if (!d) {
-		ct_err("cannot read %s: %s (is %s an experiment folder? see contrace init)", path,
-		       strerror(errno), r->dir);
-		return -errno;
+	if (!access(r->dir, F_OK) && safedir__open(&r->top, r->dir))
+		return -ENOENT;
+	if (r->top.fd < 0 || faccessat(r->top.fd, "snapshots", F_OK, AT_SYMLINK_NOFOLLOW)) {
+		ct_err("cannot read %s/snapshots: %s (is %s an experiment folder? see contrace init)",
+		       r->dir, strerror(errno), r->dir);
+		return -ENOENT;
+	}
+	if (safedir__sub(&r->snaps, &r->top, "snapshots"))
+		return -ENOENT;
+	fd = dup(r->snaps.fd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		ct_err("cannot read %s/snapshots: %s", r->dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
 	}
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		json_error_t jerr;
 		json_t *c;
 
 		if (n < 16 || strcmp(e->d_name + n - 16, "_contention.json"))
 			continue;
-		snprintf(path, sizeof(path), "%s/snapshots/%s", r->dir, e->d_name);
-		c = json_load_file(path, 0, &jerr);
+		c = ct_json_loadat(r->snaps.fd, e->d_name);
 		if (!c) {
-			fprintf(stderr, "contrace: note: %s:%d: %s; that snapshot is left out\n",
-				path, jerr.line, jerr.text);
+			fprintf(stderr, "contrace: note: %s/snapshots/%s is left out\n", r->dir,
+				e->d_name);
 			continue;
 		}
 		add_snapshot(r, c);
@@ -241,6 +248,7 @@ int report__load(struct report *r, const char *dir, const char *windows)
 
 	memset(r, 0, sizeof(*r));
 	r->a = r->b = -1;
+	r->top.fd = r->snaps.fd = -1;
 	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 	if (windows)
 		snprintf(r->windows, sizeof(r->windows), "%s", windows);
@@ -264,6 +272,8 @@ int report__load(struct report *r, const char *dir, const char *windows)
 
 void report__free(struct report *r)
 {
+	safedir__close(&r->snaps);
+	safedir__close(&r->top);
 	for (int i = 0; i < r->njobs; i++) {
 		struct rjob *j = &r->jobs[i];
 

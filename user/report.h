@@ -8,6 +8,7 @@
 #define CONTRACE_REPORT_H
 
 #include <jansson.h>
+#include "safefile.h"
 #include <limits.h>
 #include <stdint.h>
 #include "util.h"
@@ -20,7 +21,7 @@ struct rsnap {
 	uint64_t t_ns;
 	json_t *c;		/* the contention file */
 	const json_t *span;	/* c["span"] */
-	char profile[PATH_MAX];	/* "" when none was kept */
+	char profile[PATH_MAX];	/* its name in snapshots/; "" when none was kept */
 };
 
 /* One job's per-window figures, for the charts and the rate over time. */
@@ -48,6 +49,7 @@ struct rjob {
 
 struct report {
 	char dir[2048], windows[PATH_MAX];
+	struct safedir top, snaps;	/* DIR and DIR/snapshots: files are reached from these */
 	struct rjob jobs[RPT_MAX_JOBS];
 	int njobs;
 	uint64_t t0_ns;		/* the recording's first window start */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* analysis/report.md, analysis/report.json and the SVG charts they link. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,7 +337,8 @@ static void hotspots(const struct report *r, struct ct_buf *b)
 			units[k] = ct_json_num(meta(&j->snap[k]), "processed_count_at_snapshot", NAN);
 			if (!j->snap[k].profile[0])
 				continue;
-			ok[k] = !pstats__load(j->snap[k].profile, &ps[k], why, sizeof(why));
+			ok[k] = !pstats__loadat(r->snaps.fd, j->snap[k].profile, true, &ps[k], why,
+						sizeof(why));
 			if (!ok[k])
 				ct_buf_printf(b, "%s %s: profile unreadable: %s\n\n", j->name,
 					      j->snap[k].tag, why);
@@ -439,14 +441,13 @@ static void quality(const struct report *r, struct ct_buf *b)
 			 "in each span (docs/report.md)\n");
 }
 
-static int chart(const struct report *r, const char *file, const char *title,
-		 const char *ylabel, size_t off)
+static int chart(const struct report *r, const struct safedir *out, const char *file,
+		 const char *title, const char *ylabel, size_t off)
 {
 	struct svg_series s[RPT_MAX_JOBS];
 	struct svg_marker m[RPT_MAX_SNAPS + 2];
 	struct svg_chart c = { .title = title, .ylabel = ylabel, .series = s, .markers = m };
 	struct ct_buf b = { 0 };
-	char path[PATH_MAX];
 	int err;
 
 	for (int i = 0; i < r->njobs; i++) {
@@ -478,17 +479,17 @@ static int chart(const struct report *r, const char *file, const char *title,
 			.label = label };
 	}
 	svg__chart(&c, &b);
-	snprintf(path, sizeof(path), "%s/analysis/%s", r->dir, file);
-	err = ct_write_atomic(path, b.p, b.len, 0644);
+	err = safedir__write(out, file, b.p, b.len, 0644);
 	ct_buf_free(&b);
 	return err;
 }
 
 int report__write(struct report *r)
 {
+	struct safedir out;
 	struct ct_buf b = { 0 };
-	char path[PATH_MAX], *js;
-	json_t *out;
+	json_t *rj;
+	char *js;
 	int err;
 
 	ct_buf_printf(&b, "# Contention report: %s\n\n", r->dir);
@@ -505,24 +506,27 @@ int report__write(struct report *r)
 	hotspots(r, &b);
 	verdicts(r, &b);
 	quality(r, &b);
-	snprintf(path, sizeof(path), "%s/analysis/report.md", r->dir);
-	err = ct_write_atomic(path, b.p, b.len, 0644);
+	if (safedir__sub(&out, &r->top, "analysis")) {
+		ct_buf_free(&b);
+		return -ENOENT;
+	}
+	err = safedir__write(&out, "report.md", b.p, b.len, 0644);
 	ct_buf_free(&b);
-	out = json_pack("{ss sO ss ss}", "type", "report", "verdicts", r->verdicts, "job_a",
+	rj = json_pack("{ss sO ss ss}", "type", "report", "verdicts", r->verdicts, "job_a",
 			r->a >= 0 ? r->jobs[r->a].name : "", "job_b",
 			r->b >= 0 ? r->jobs[r->b].name : "");
-	js = json_dumps(out, JSON_INDENT(1));
-	snprintf(path, sizeof(path), "%s/analysis/report.json", r->dir);
-	err = err ?: ct_write_atomic(path, js, strlen(js), 0644);
+	js = json_dumps(rj, JSON_INDENT(1));
+	err = err ?: safedir__write(&out, "report.json", js, strlen(js), 0644);
 	free(js);
-	json_decref(out);
-	err = err ?: chart(r, "runq.svg", "Run-queue delay per wait (CPU contention)", "ms",
+	json_decref(rj);
+	err = err ?: chart(r, &out, "runq.svg", "Run-queue delay per wait (CPU contention)", "ms",
 			   offsetof(struct rseries, runq_ms));
-	err = err ?: chart(r, "socket.svg", "Socket wait per wait (network / server)", "ms",
+	err = err ?: chart(r, &out, "socket.svg", "Socket wait per wait (network / server)", "ms",
 			   offsetof(struct rseries, sock_ms));
-	err = err ?: chart(r, "disk.svg", "Disk wait", "ms per second", offsetof(struct rseries,
+	err = err ?: chart(r, &out, "disk.svg", "Disk wait", "ms per second", offsetof(struct rseries,
 										    disk_ms_s));
-	err = err ?: chart(r, "rate.svg", "Rate: units of work per second", "units/s",
+	err = err ?: chart(r, &out, "rate.svg", "Rate: units of work per second", "units/s",
 			   offsetof(struct rseries, rate));
+	safedir__close(&out);
 	return err;
 }

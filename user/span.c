@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "histo.h"
+#include "safefile.h"
 #include "span.h"
 
 /* The off-CPU reasons' names in windows.jsonl, in report order (docs/windows.md). */
@@ -19,6 +22,22 @@ static const char *const lost_names[CT_SPAN_LOST] = {
 	"storage_full", "recursion", "endpoints_full", "disk_full",
 	"repaired", "repaired_ns", "unsplit", "unsplit_ns",
 };
+
+json_t *ct_json_loadat(int dirfd, const char *name)
+{
+	struct stat st;
+	json_error_t e;
+	int fd = safe__open_input(dirfd, name, true, "file", &st);
+	json_t *j;
+
+	if (fd < 0)
+		return NULL;
+	j = json_loadfd(fd, 0, &e);
+	if (!j)
+		fprintf(stderr, "contrace: note: %s:%d: %s\n", name, e.line, e.text);
+	close(fd);
+	return j;
+}
 
 uint64_t ct_json_u64(const json_t *o, const char *key)
 {
@@ -67,12 +86,12 @@ int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st)
 
 int span__scan_path(const char *path, span_window_fn fn, void *arg, struct span_scan *st)
 {
-	FILE *f = fopen(path, "re");
+	struct stat sb;
+	FILE *f = safe__fopen_input(AT_FDCWD, path, false, "recording", &sb);
 	int ret;
 
 	if (!f) {
 		ret = -errno;
-		ct_err("cannot read %s: %s", path, strerror(-ret));
 		memset(st, 0, sizeof(*st));
 		return ret;
 	}

@@ -105,6 +105,9 @@ int64_t span__units(const struct ct_span *s);
  */
 bool span__gap_note(const json_t *job, char *buf, size_t len);
 
+/* JSON file @name in folder @dirfd, never through a link; NULL (with a note) when unreadable. */
+json_t *ct_json_loadat(int dirfd, const char *name);
+
 /* Small accessors of jansson values with defaults. */
 uint64_t ct_json_u64(const json_t *o, const char *key);
 double ct_json_num(const json_t *o, const char *key, double dflt);

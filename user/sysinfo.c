@@ -15,30 +15,33 @@
 #include <unistd.h>
 #include "sysinfo.h"
 
+/* Each command as an argument vector: no shell ever runs. */
 static const struct {
-	const char *cmd, *tool;
+	const char *cmd;	/* as the plan and sys.txt's headings spell it */
+	const char *argv[5];
 } cmds[] = {
-	{ "top -b -n1", "top" },     { "vmstat 1 5", "vmstat" },	{ "free -h", "free" },
-	{ "df -h", "df" },	     { "iostat -x 1 5", "iostat" }, { "uptime", "uptime" },
+	{ "top -b -n1", { "top", "-b", "-n1" } },
+	{ "vmstat 1 5", { "vmstat", "1", "5" } },
+	{ "free -h", { "free", "-h" } },
+	{ "df -h", { "df", "-h" } },
+	{ "iostat -x 1 5", { "iostat", "-x", "1", "5" } },
+	{ "uptime", { "uptime" } },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 #define TIMEOUT_S 30
 
-static pid_t start(const char *cmd, const char *tool, FILE *out)
+/* Start command @i with its output to @out; exit status 127 when it is not installed. */
+static pid_t start(unsigned i, FILE *out)
 {
-	char script[256];
-	pid_t pid;
+	pid_t pid = fork();
 
-	snprintf(script, sizeof(script),
-		 "command -v %s >/dev/null 2>&1 || exit 127; exec %s", tool, cmd);
-	pid = fork();
 	if (pid == 0) {
 		dup2(fileno(out), STDOUT_FILENO);
 		dup2(fileno(out), STDERR_FILENO);
 		setenv("COLUMNS", "200", 1); /* top cuts its lines at the terminal width */
 		setenv("LC_ALL", "C", 1);
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
-		_exit(126);
+		execvp(cmds[i].argv[0], (char *const *)cmds[i].argv);
+		_exit(errno == ENOENT ? 127 : 126);
 	}
 	return pid;
 }
@@ -82,7 +85,7 @@ int sysinfo__collect(struct ct_buf *b, const char *when, int *missing)
 		out[i] = tmpfile();
 		if (!out[i])
 			return -errno;
-		pid[i] = start(cmds[i].cmd, cmds[i].tool, out[i]);
+		pid[i] = start(i, out[i]);
 		status[i] = 0;
 	}
 	wait_all(pid, status);
@@ -95,7 +98,7 @@ int sysinfo__collect(struct ct_buf *b, const char *when, int *missing)
 		if (status[i] == -1)
 			ct_buf_printf(b, "(killed after %d s)\n", TIMEOUT_S);
 		else if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 127) {
-			ct_buf_printf(b, "(%s is not installed on this node)\n", cmds[i].tool);
+			ct_buf_printf(b, "(%s is not installed on this node)\n", cmds[i].argv[0]);
 			(*missing)++;
 			fclose(out[i]);
 			continue;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "util.h"
 
 void ct_err(const char *fmt, ...)
@@ -259,4 +260,54 @@ int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	free(tmp);
 	return err;
+}
+
+int ct_copy(FILE *in, FILE *out)
+{
+	char buf[1 << 16];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			return -EIO;
+	return ferror(in) ? -EIO : 0;
+}
+
+int ct_gzip_copy(FILE *in, FILE *out)
+{
+	unsigned char ib[1 << 16], ob[1 << 16];
+	z_stream z = { 0 };
+	int flush, ret = 0;
+
+	/* 15 + 16: a gzip header and trailer around the deflate stream. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	do {
+		z.avail_in = (unsigned)fread(ib, 1, sizeof(ib), in);
+		z.next_in = ib;
+		if (ferror(in)) {
+			ret = -EIO;
+			break;
+		}
+		flush = feof(in) ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			z.avail_out = sizeof(ob);
+			z.next_out = ob;
+			deflate(&z, flush);
+			if (fwrite(ob, 1, sizeof(ob) - z.avail_out, out) != sizeof(ob) - z.avail_out)
+				ret = -EIO;
+		} while (!ret && z.avail_out == 0);
+	} while (!ret && flush != Z_FINISH);
+	deflateEnd(&z);
+	return ret;
+}
+
+int ct_copy_buf(FILE *in, struct ct_buf *b)
+{
+	char buf[1 << 16];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ct_buf_add(b, buf, n);
+	return ferror(in) ? -EIO : 0;
 }

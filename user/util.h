@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define CT_NAME_MAX 64
@@ -51,5 +52,11 @@ void ct_buf_free(struct ct_buf *b);
  * with a message naming @path.
  */
 int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Copy @in to @out as it is, or gzipped (the format gzip and zcat read); 0 or -errno. */
+int ct_copy(FILE *in, FILE *out);
+int ct_gzip_copy(FILE *in, FILE *out);
+/* Append all of @in to @b; 0 or -EIO. */
+int ct_copy_buf(FILE *in, struct ct_buf *b);
 
 #endif /* CONTRACE_UTIL_H */

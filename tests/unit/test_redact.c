@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Redaction: what is replaced, what is left alone, stable tokens, state saved between runs. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,20 +67,21 @@ static void test_left_alone(void)
 static void test_stable(void)
 {
 	struct redactor *r = redact__new();
-	char path[] = "/tmp/contrace-redact-XXXXXX";
-	int fd = mkstemp(path);
+	char dir[] = "/tmp/contrace-redact-XXXXXX", path[64];
+	struct safedir d;
 
+	CHECK(mkdtemp(dir) && !safedir__open(&d, dir), "a folder for the state");
+	snprintf(path, sizeof(path), "%s/state", dir);
 	EXPECT(r, "a@example.com b@example.com a@example.com", "USER_1 USER_2 USER_1");
 	EXPECT(r, "id 3f2a9c1e-7b4d-4e5f-9a0b-1c2d3e4f5a6b", "id ID_1");
 	CHECK(redact__written(r, CT_RED_EMAIL) == 3 && redact__distinct(r, CT_RED_EMAIL) == 2,
 	      "3 written, 2 distinct");
-	close(fd);
-	CHECK(!redact__save(r, path), "save");
+	CHECK(!redact__save(r, &d, "state"), "save");
 	redact__free(r);
 
 	/* A later snapshot of the same experiment: same values, same tokens; new ones continue. */
 	r = redact__new();
-	CHECK(!redact__load(r, path), "load");
+	CHECK(!redact__load(r, d.fd, "state"), "load");
 	EXPECT(r, "c@example.com then a@example.com", "USER_3 then USER_1");
 	EXPECT(r, "3F2A9C1E-7B4D-4E5F-9A0B-1C2D3E4F5A6B 3f2a9c1e-7b4d-4e5f-9a0b-1c2d3e4f5a6b",
 	       "ID_1 ID_1");
@@ -95,7 +98,15 @@ static void test_stable(void)
 		buf[n] = '\0';
 		CHECK(!strstr(buf, "example") && !strstr(buf, "3f2a"), "no value stored: %s", buf);
 	}
+	/* A link in the folder is never read through. */
 	unlink(path);
+	CHECK(!symlink("/etc/passwd", path), "a planted link");
+	r = redact__new();
+	CHECK(redact__load(r, d.fd, "state") == -EINVAL, "a link as the state is refused");
+	redact__free(r);
+	unlink(path);
+	safedir__close(&d);
+	rmdir(dir);
 }
 
 static void test_bad_state(void)
@@ -106,8 +117,8 @@ static void test_bad_state(void)
 
 	CHECK(write(fd, "contrace-redact v1 00ff\n7 12 3\n", 31) == 31, "write");
 	close(fd);
-	CHECK(redact__load(r, path) == -22, "kind 7 is rejected");
-	CHECK(redact__load(r, "/nonexistent/state") == -2, "missing state is -ENOENT");
+	CHECK(redact__load(r, AT_FDCWD, path) == -22, "kind 7 is rejected");
+	CHECK(redact__load(r, AT_FDCWD, "/nonexistent/state") == -2, "missing state is -ENOENT");
 	unlink(path);
 	redact__free(r);
 }
