@@ -164,6 +164,7 @@ struct snap {
 	json_t *meta;		/* what notes.md and the contention file say about this snapshot */
 	struct ct_buf notes_files;
 	struct ct_buf notes;	/* notes.md: as read before the snapshot, then with its block */
+	struct ct_buf private;	/* copies kept root's: their source was not the owner's to read */
 };
 
 /*
@@ -174,14 +175,11 @@ static int outf__open(struct snap *s, struct safefile *o, const char *suffix,
 		      const struct stat *src)
 {
 	bool root_only = src && !safe__can_read(src, s->dir.uid, s->dir.gid);
-	char name[256], note[400];
+	char name[256];
 
 	snprintf(name, sizeof(name), "%s_%s_%s", s->o.job, s->o.tag, suffix);
-	if (root_only) {
-		snprintf(note, sizeof(note), "%s is a copy of a file that the folder's owner (uid %u) "
-			 "could not read: it is root's, mode 0600", name, (unsigned)s->dir.uid);
-		json_object_set_new(s->meta, "private_copies", json_string(note));
-	}
+	if (root_only)
+		ct_buf_printf(&s->private, "%s%s", s->private.len ? ", " : "", name);
 	return safefile__create(o, &s->snaps, name, src ? safe__copy_mode(src, s->dir.gid) : 0644,
 				root_only);
 }
@@ -677,6 +675,16 @@ static int write_notes(struct snap *s, struct safefile *sf)
 			ct_buf_printf(&s->notes_files, "%s%s", s->notes_files.len ? ", " : "",
 				      outf__all(s, i)->name);
 	json_object_set_new(s->meta, "files", json_string(s->notes_files.p ?: "(none)"));
+	if (s->private.len) {
+		char *note;
+
+		if (asprintf(&note, "%s: copies of a file that the folder's owner (uid %u) could "
+			     "not read, so they are root's, mode 0600", s->private.p,
+			     (unsigned)s->dir.uid) < 0)
+			return -ENOMEM;
+		json_object_set_new(s->meta, "private_copies", json_string(note));
+		free(note);
+	}
 	ct_buf_printf(&b, "\n## %s %s\n", s->o.job, s->o.tag);
 	for (unsigned i = 0; i < sizeof(note_keys) / sizeof(note_keys[0]); i++) {
 		json_t *v = json_object_get(s->meta, note_keys[i]);
@@ -791,5 +799,6 @@ int cmd_snapshot(int argc, char **argv)
 	safedir__close(&s.dir);
 	ct_buf_free(&s.notes_files);
 	ct_buf_free(&s.notes);
+	ct_buf_free(&s.private);
 	return err ? 1 : 0;
 }
