@@ -2,6 +2,7 @@
 /* contrace record: attach, write one window of per-job contention every interval. */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -434,6 +435,42 @@ static int preflight(struct recorder *r)
 	return 0;
 }
 
+/* Is @pid a running contrace (and not a process that took a dead recorder's pid)? */
+static bool is_recorder(long pid)
+{
+	char path[64], comm[32] = "";
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	return ct_read_file(path, comm, sizeof(comm)) > 0 && !strcmp(comm, "contrace\n");
+}
+
+/*
+ * Remove the command cgroups (contrace-PID under @root) of recorders that died without
+ * cleaning up (SIGKILL). One that still holds processes is left, and said so.
+ */
+static void sweep_stale(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+	char path[4400], *end;
+	long pid;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "contrace-", 9))
+			continue;
+		pid = strtol(e->d_name + 9, &end, 10);
+		if (end == e->d_name + 9 || *end || pid <= 0 || is_recorder(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
+		if (rmdir(path))
+			fprintf(stderr, "contrace: note: cgroup %s of a recorder that is gone: %s; "
+				"left as it is\n", path, errno == EBUSY ? "it still holds processes" :
+				strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 static int setup_jobs(struct recorder *r)
 {
 	char root[4096], base[CT_NAME_MAX], *arg0;
@@ -465,6 +502,7 @@ static int setup_jobs(struct recorder *r)
 		ct_err("no cgroup filesystem found under /sys/fs/cgroup to run the command in");
 		return 1;
 	}
+	sweep_stale(root);
 	snprintf(r->cmd_cgroup, sizeof(r->cmd_cgroup), "%s/contrace-%d", root, (int)getpid());
 	if (mkdir(r->cmd_cgroup, 0755)) {
 		ct_err("cannot create cgroup %s: %s", r->cmd_cgroup, strerror(errno));

@@ -158,3 +158,10 @@ home=$(getent passwd nobody | cut -d: -f6)
 SUDO_UID=$U SUDO_GID=$G "$CONTRACE" record -q -i 0.5 -o "$TMP/homerec" -- sh -c 'echo "$(id -u) $HOME"' >"$TMP/home.out" 2>/dev/null
 check "-- CMD gets the user's uid and HOME ($(cat "$TMP/home.out"))" \
 	test "$(cat "$TMP/home.out")" = "$U $home"
+
+# --- The command cgroup of a recorder killed with SIGKILL is removed by the next one.
+dead=$(awk 'BEGIN { for (p = 4000000; p > 1000; p--) if (system("test -e /proc/" p) != 0) { print p; exit } }')
+mkdir "$CG2/contrace-$dead"
+on_exit rmdir "$CG2/contrace-$dead"
+"$CONTRACE" record -q -i 0.5 -o "$TMP/sweep" -- true 2>"$TMP/sweep.err"
+check "a dead recorder's contrace-$dead cgroup is removed at the next start" test ! -d "$CG2/contrace-$dead"
