@@ -90,7 +90,7 @@ static __always_inline void rq_key(struct request *rq, struct ct_disk_key *k)
 
 static __always_inline struct ct_disk_stats *disk_stats(const struct ct_disk_key *k)
 {
-	return ct_keyed_get(&ct_disk, k, &ct_zero_disk, &ct_disk_full);
+	return ct_keyed_get(&ct_disk, k, &ct_zero_disk, &ct_disk_full, &ct_disk_created);
 }
 
 /* A request was made from a bio: it starts now, for whoever submits it. */

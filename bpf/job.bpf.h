@@ -91,15 +91,19 @@ struct ct_pair_map {
 	__type(value, struct ct_pair_stats);
 };
 
+/*
+ * Endpoint and disk tables drop their least recently used entry when full, so a job that
+ * touched a thousand ports cannot lock the next job out; user space counts what vanished.
+ */
 struct ct_ep_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CT_EP_ENTRIES);
 	__type(key, struct ct_ep_key);
 	__type(value, struct ct_ep_stats);
 };
 
 struct ct_disk_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CT_DISK_ENTRIES);
 	__type(key, struct ct_disk_key);
 	__type(value, struct ct_disk_stats);
@@ -132,6 +136,7 @@ extern const volatile __u32 targ_drop_idle_pct;	/* tests: ignore this % of switc
 extern __u64 ct_drops;
 extern __u64 ct_ep_full;	/* endpoint events lost: ct_eps full */
 extern __u64 ct_disk_full;	/* disk events lost: ct_disk or the request table full */
+extern __u64 ct_ep_created, ct_disk_created;	/* entries ever made in ct_eps, ct_disk */
 extern const volatile __u16 targ_eph_lo, targ_eph_hi;	/* ephemeral port range */
 extern struct ct_ep_stats ct_zero_ep;
 extern struct ct_disk_stats ct_zero_disk;
@@ -222,15 +227,19 @@ static __always_inline struct ct_pair_stats *ct_pair_of(__u32 cpu, __u32 victim,
 	return bpf_map_lookup_elem(&ct_pairs, &idx);
 }
 
-/* The map entry for @key, created zeroed if absent; NULL (and @full counted) when full. */
+/*
+ * The map entry for @key, created zeroed if absent (@created counts those made: user space
+ * tells how many the table dropped by how many are left); NULL (and @full counted) if none.
+ */
 static __always_inline void *ct_keyed_get(void *map, const void *key, const void *zero,
-					  __u64 *full)
+					  __u64 *full, __u64 *created)
 {
 	void *v = bpf_map_lookup_elem(map, key);
 
 	if (v)
 		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (!bpf_map_update_elem(map, key, zero, BPF_NOEXIST))
+		__sync_fetch_and_add(created, 1);
 	v = bpf_map_lookup_elem(map, key);
 	if (!v)
 		__sync_fetch_and_add(full, 1);
@@ -241,7 +250,7 @@ static __always_inline struct ct_ep_stats *ct_ep_of(__u32 slot, const struct ct_
 {
 	struct ct_ep_key key = { .slot = slot, .ep = *ep };
 
-	return ct_keyed_get(&ct_eps, &key, &ct_zero_ep, &ct_ep_full);
+	return ct_keyed_get(&ct_eps, &key, &ct_zero_ep, &ct_ep_full, &ct_ep_created);
 }
 
 /* The cumulative kernel-side histogram @h gains @v (shared entries: atomic). */

@@ -207,11 +207,13 @@ void contention__text(const json_t *c, struct ct_buf *b)
 		char note[400];
 
 		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu endpoints_full=%llu "
-			      "disk_full=%llu\n",
+			      "disk_full=%llu endpoints_evicted=%llu disk_evicted=%llu\n",
 			      (unsigned long long)ct_json_u64(lost, "storage_full"),
 			      (unsigned long long)ct_json_u64(lost, "recursion"),
 			      (unsigned long long)ct_json_u64(lost, "endpoints_full"),
-			      (unsigned long long)ct_json_u64(lost, "disk_full"));
+			      (unsigned long long)ct_json_u64(lost, "disk_full"),
+			      (unsigned long long)ct_json_u64(lost, "endpoints_evicted"),
+			      (unsigned long long)ct_json_u64(lost, "disk_evicted"));
 		ct_buf_printf(b, "Intervals rebuilt from the kernel's counters: repaired=%llu "
 			      "unsplit=%llu\n", (unsigned long long)ct_json_u64(lost, "repaired"),
 			      (unsigned long long)ct_json_u64(lost, "unsplit"));

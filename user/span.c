@@ -19,8 +19,8 @@ const char *const ct_off_names[CT_OFF_NR] = {
 	[CT_OFF_OTHER] = "other",
 };
 static const char *const lost_names[CT_SPAN_LOST] = {
-	"storage_full", "recursion", "endpoints_full", "disk_full",
-	"repaired", "repaired_ns", "unsplit", "unsplit_ns",
+	"storage_full", "recursion", "endpoints_full", "disk_full", "endpoints_evicted",
+	"disk_evicted", "repaired", "repaired_ns", "unsplit", "unsplit_ns",
 };
 
 json_t *ct_json_loadat(int dirfd, const char *name)

@@ -35,10 +35,11 @@ struct ct_span_disk {
 	uint64_t qhist[CT_HIST_NBUCKETS], dhist[CT_HIST_NBUCKETS];
 };
 
-/* The window's (node-wide) storage_full, recursion, endpoints_full, disk_full, then the job's
- * own repaired, repaired_ns, unsplit, unsplit_ns (docs/windows.md). */
-#define CT_SPAN_LOST_NODE 4
-#define CT_SPAN_LOST 8
+/* The window's (node-wide) storage_full, recursion, endpoints_full, disk_full,
+ * endpoints_evicted, disk_evicted, then the job's own repaired, repaired_ns, unsplit,
+ * unsplit_ns (docs/windows.md). */
+#define CT_SPAN_LOST_NODE 6
+#define CT_SPAN_LOST 10
 
 struct ct_span {
 	char job[CT_NAME_MAX];

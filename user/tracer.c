@@ -388,3 +388,9 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 			lost[CT_LOST_RECURSION] += info.recursion_misses;
 	}
 }
+
+void tracer__created(const struct tracer *t, uint64_t created[2])
+{
+	created[0] = __atomic_load_n(&t->skel->bss->ct_ep_created, __ATOMIC_RELAXED);
+	created[1] = __atomic_load_n(&t->skel->bss->ct_disk_created, __ATOMIC_RELAXED);
+}

@@ -58,6 +58,9 @@ enum ct_lost {
 extern const char *const ct_lost_names[CT_LOST_NR];
 void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
 
+/* Entries ever made in the endpoint [0] and disk [1] tables, cumulative. */
+void tracer__created(const struct tracer *t, uint64_t created[2]);
+
 /* Tracepoints this kernel lacks, whose programs were not loaded ("" when none). */
 const char *tracer__missing(const struct tracer *t);
 /* Are bytes per endpoint counted (asked for, and the kernel has the tracepoints)? */

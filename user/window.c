@@ -121,6 +121,7 @@ void window__start(struct window *w, struct tracer *tr)
 	w->start_mono = ct_mono_ns();
 	read_system(w->sys_base, w->sys_base_ok);
 	tracer__lost(tr, w->lost_base);
+	tracer__created(tr, w->created_base);
 	read_keyed(tr, &w->eps_base, &w->disk_base);
 }
 
@@ -140,6 +141,7 @@ void window__read(struct window *w, struct jobs *js)
 		job__read(js, js->v[i], &js->v[i]->cur, js->v[i]->kcur, js->v[i]->kcur_ok);
 	read_system(w->sys_cur, w->sys_cur_ok);
 	tracer__lost(js->tr, w->lost_cur);
+	tracer__created(js->tr, w->created_cur);
 	read_keyed(js->tr, &w->eps_cur, &w->disk_cur);
 }
 
@@ -393,6 +395,14 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 	return o;
 }
 
+/* Entries dropped between two reads: made but no longer there, now less then (0 if a race). */
+static json_int_t evicted(uint64_t made, size_t n, uint64_t made0, size_t n0)
+{
+	int64_t now = (int64_t)made - (int64_t)n, then = (int64_t)made0 - (int64_t)n0;
+
+	return now > then ? (json_int_t)(now - then) : 0;
+}
+
 json_t *window__json(const struct window *w, const struct jobs *js, const char *session)
 {
 	json_t *jobs = json_array(), *sys = json_object(), *lost = json_object();
@@ -412,6 +422,13 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
 	for (int k = 0; k < CT_LOST_NR; k++)
 		json_object_set_new(lost, ct_lost_names[k], json_integer((json_int_t)d[k]));
+	/* Dropped to make room, least recently used: every entry made and no longer there. */
+	json_object_set_new(lost, "endpoints_evicted",
+			    json_integer(evicted(w->created_cur[0], w->eps_cur.n,
+						 w->created_base[0], w->eps_base.n)));
+	json_object_set_new(lost, "disk_evicted",
+			    json_integer(evicted(w->created_cur[1], w->disk_cur.n,
+						 w->created_base[1], w->disk_base.n)));
 	return json_pack("{ss si ss sI ss ss sI sI sf sb so so so}", "type", "window", "v",
 			 CT_SCHEMA_VERSION, "session", session, "seq", (json_int_t)w->seq,
 			 "start", start, "end", end, "start_ns", (json_int_t)w->start_real,
@@ -434,6 +451,7 @@ void window__commit(struct window *w, struct jobs *js)
 	memcpy(w->sys_base, w->sys_cur, sizeof(w->sys_base));
 	memcpy(w->sys_base_ok, w->sys_cur_ok, sizeof(w->sys_base_ok));
 	memcpy(w->lost_base, w->lost_cur, sizeof(w->lost_base));
+	memcpy(w->created_base, w->created_cur, sizeof(w->created_base));
 	keyed__swap(&w->eps_base, &w->eps_cur);
 	keyed__swap(&w->disk_base, &w->disk_cur);
 	w->seq++;

@@ -25,6 +25,7 @@ struct window {
 	struct keyed eps_base, eps_cur;		/* ct_ep_key -> ct_ep_stats */
 	struct keyed disk_base, disk_cur;	/* ct_disk_key -> ct_disk_stats */
 	uint64_t lost_base[CT_LOST_NR], lost_cur[CT_LOST_NR];
+	uint64_t created_base[2], created_cur[2];	/* entries ever made: endpoints, disk */
 };
 
 /* Session header line: who, where, what is recorded, how histograms are bucketed. */

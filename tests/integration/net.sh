@@ -77,6 +77,37 @@ for j in A B; do
 	between "$j: wait per request together / alone" "$r" 1.6 2.4
 done
 
+# 2c. A full endpoint table recovers: job M tries 1300 closed ports (1300 entries, more than
+# the table's 1024), then job L makes 20 requests. L's endpoint must be there, whole: the
+# table drops its least recently used entries instead of refusing new ones.
+m=$(mkcg netM) && l=$(mkcg netL) || exit 1
+rec_start "$TMP/rec3" -i 1 --job M="$m" --job L="$l" --job S="$s" || exit 1
+in_cg "$m" python3 -c '
+import socket
+for p in range(40000, 41300):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", p))
+    except OSError:
+        pass
+    s.close()'
+serve $((port + 5)) 20 || exit 1
+in_cg "$l" "$CTWORK" client $((port + 5)) 20 >/dev/null
+sleep 0.3
+check "recorder stops cleanly (full endpoint table)" rec_stop
+w3=$TMP/rec3/windows.jsonl
+mf=$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name == "M") | (.net.endpoints + [.net.rest // {}])[] | .connect_fail // 0] | add' "$w3")
+ev=$(jq -s '[.[] | select(.type == "window") | .lost.endpoints_evicted] | add' "$w3")
+echo "# M's failed connects in the windows: $mf; entries evicted: $ev"
+# Each of M's 1300 connects is in a window or in an evicted entry; at most a few other
+# entries (L's, S's, other's) can have been evicted besides.
+between "M's failed connects counted + entries evicted vs its 1300 tries" $((mf + ev)) 1300 1320
+between "L: all 20 waits on its endpoint after M filled the table" "$(ep "$w3" L "127.0.0.1:$((port + 5))" count)" 20 21
+check "no socket event was refused for want of room" \
+	test "$(jq -s '[.[] | select(.type == "window") | .lost.endpoints_full] | add' "$w3")" -eq 0
+check "the entries dropped to make room are counted" \
+	test "$(jq -s '[.[] | select(.type == "window") | .lost.endpoints_evicted] | add' "$w3")" -gt 0
+
 # 3. Retransmits through nftables' random drop between two namespaces.
 if ! command -v nft >/dev/null || ! ip netns add ctc$$; then
 	not_ok "network namespaces and nftables are needed for the retransmit test"
