@@ -270,6 +270,17 @@ static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_t
 		socket_wait(c, cpu, slot, off);
 }
 
+/* Major faults block, so switch-out sees them all but a dying task's last few. */
+static __always_inline void charge_majflt(struct task_struct *t, struct ct_task *c,
+					  struct ct_job_stats *st)
+{
+	__u64 maj = t->maj_flt + 1;
+
+	if (st && c->majflt && maj > c->majflt)
+		st->majflt += maj - c->majflt;
+	c->majflt = maj;
+}
+
 /*
  * Has @c's first interval begun? A task born while recording starts one at its birth, with
  * counters at zero, runnable; one that was already there, at its first traced switch-out.
@@ -280,6 +291,8 @@ static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c)
 		__builtin_memset(&c->cnt, 0, sizeof(c->cnt));
 		c->out_ts = t->start_time;
 		c->blocked = 0;
+		if (!c->majflt)
+			c->majflt = 1;	/* no major fault yet at its birth */
 	}
 	return c->out_ts;
 }
@@ -295,7 +308,6 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 {
 	struct ct_job_stats *st = ct_stats_of(cpu, slot);
 	struct ct_sched_cnt n;
-	__u64 maj;
 
 	sched_cnt(prev, &n);
 	/* A task that was already running when recording began is counted from here on. */
@@ -303,11 +315,7 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 		account(cpu, ring, c, slot, st, &n, now);
 	c->cnt = n;
 	c->out_ts = now;
-	/* Major faults block, so switch-out sees them all but a dying task's last few. */
-	maj = prev->maj_flt + 1;
-	if (st && c->majflt && maj > c->majflt)
-		st->majflt += maj - c->majflt;
-	c->majflt = maj;
+	charge_majflt(prev, c, st);
 	c->blocked = !runnable && !(state & TASK_DEAD);
 	if (c->blocked)
 		c->reason = classify(prev, c, state);
@@ -397,6 +405,7 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
 	if (st)
 		account(cpu, ring, c, c->job, st, &n, now);
+	charge_majflt(task, c, st);
 	c->cnt = n;
 	c->out_ts = c->in_ts = now;
 	c->in_exec = n.exec;

@@ -21,7 +21,8 @@
  *
  * On exit each prints one JSON line: the on-CPU time, run-queue delay and context switches of
  * its threads according to the kernel (/proc/thread-self/schedstat and status), their count,
- * and the wall time; and its main thread's on-CPU time and run-queue delay before main().
+ * and the wall time; and its main thread's on-CPU time, run-queue delay and the process's
+ * major faults before main() (majflt counts all of them, getrusage's figure).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -344,13 +345,14 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	uint64_t start = now_ns(), on0, d0, on1, d1, nv0, niv0, nv1, niv1, pre_on, pre_d;
-	struct rusage ru;
+	struct rusage ru, ru0;
 	pthread_t t1;
 	int ret = 0;
 
 	/* Its time before the move (fork, exec): charged to the job when the switch into it was
 	 * not traced, as the move cannot then be placed within its run. */
 	schedstat(&pre_on, &pre_d);
+	getrusage(RUSAGE_SELF, &ru0);
 	if (getenv("CTWORK_CGROUP") && join_cgroup(getenv("CTWORK_CGROUP")))
 		return 1;
 	start = now_ns();
@@ -394,10 +396,10 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
 	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld,\"pre_oncpu_ns\":%llu,"
-	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u}\n",
+	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u,\"pre_majflt\":%ld}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start), ru.ru_majflt, (unsigned long long)pre_on,
-	       (unsigned long long)pre_d, retrans);
+	       (unsigned long long)pre_d, retrans, ru0.ru_majflt);
 	return ret ? 1 : 0;
 }
