@@ -22,7 +22,7 @@
 struct ct_sock {
 	__u64 conn_ts;		/* SYN sent at (0: not connecting) */
 	__u32 slot;		/* job of the first task seen using the socket (0: not yet) */
-	__u32 pad;
+	__u32 retrans;		/* the socket's total_retrans already charged */
 	struct ct_ep ep;	/* its endpoint, read then (and again when it connects) */
 };
 
@@ -73,6 +73,25 @@ static __always_inline bool is_ip(struct sock *sk)
 	return f == CT_AF_INET || f == CT_AF_INET6;
 }
 
+/*
+ * Charge what the socket's own count of retransmitted segments (tcpi_total_retrans) gained
+ * since last seen. Not every retransmit passes the tracepoint (tail loss probes may go around
+ * it), and 6.13 fires it for failed attempts too: the kernel's counter is the truth, the
+ * events only say when to look.
+ */
+static __always_inline void retrans_catch_up(struct sock *sk, struct ct_sock *s)
+{
+	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+	struct ct_ep_stats *e;
+
+	if (total == s->retrans)
+		return;
+	e = sk_stats(sk, s->slot);
+	if (e && total > s->retrans)
+		__sync_fetch_and_add(&e->retrans, total - s->retrans);
+	s->retrans = total;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -91,10 +110,11 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		}
 		return 0;
 	}
-	if (oldstate != CT_TCP_SYN_SENT)
-		return 0;
 	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
-	if (!s || !s->conn_ts)
+	/* Any change of state (closing above all) settles the socket's retransmits. */
+	if (s)
+		retrans_catch_up(sk, s);
+	if (oldstate != CT_TCP_SYN_SENT || !s || !s->conn_ts)
 		return 0;
 	e = ct_ep_of(s->slot, &s->ep);
 	if (e && newstate == CT_TCP_ESTABLISHED) {
@@ -110,16 +130,17 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ct_tcp_retransmit_skb, struct sock *sk)
 {
-	struct ct_sock *s;
+	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
 	struct ct_ep_stats *e;
 
-	/* 6.13 fires it for failed attempts too, with their error: count what went out, as the
-	 * kernel's RetransSegs and tcpi_total_retrans do. */
+	if (s) {
+		retrans_catch_up(sk, s);
+		return 0;
+	}
+	/* A socket no job was seen using: count what went out. */
 	if (targ_retrans_err_arg && (int)ctx[2])
 		return 0;
-	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
-	e = sk_stats(sk, s ? s->slot : CT_SLOT_OTHER);
-
+	e = sk_stats(sk, CT_SLOT_OTHER);
 	if (e)
 		__sync_fetch_and_add(&e->retrans, 1);
 	return 0;
