@@ -233,35 +233,6 @@ void ct_buf_free(struct ct_buf *b)
 	*b = (struct ct_buf){ 0 };
 }
 
-int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char *tmp;
-	int fd, err;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		abort();
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err = -errno;
-		ct_err("cannot create %s: %s", tmp, strerror(-err));
-		free(tmp);
-		return err;
-	}
-	err = ct_write_all(fd, data, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		ct_err("cannot write %s: %s", path, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
-	return err;
-}
-
 int ct_copy(FILE *in, FILE *out)
 {
 	char buf[1 << 16];

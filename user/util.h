@@ -46,12 +46,6 @@ void ct_buf_add(struct ct_buf *b, const void *data, size_t len);
 void ct_buf_printf(struct ct_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ct_buf_free(struct ct_buf *b);
 
-/*
- * Write @len bytes to @path atomically: a temporary file in the same directory, fsync, rename.
- * On any failure the temporary file is removed, @path is untouched, and -errno is returned
- * with a message naming @path.
- */
-int ct_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Copy @in to @out as it is, or gzipped (the format gzip and zcat read); 0 or -errno. */
 int ct_copy(FILE *in, FILE *out);
