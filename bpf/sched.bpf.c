@@ -359,7 +359,6 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		if (c) {
 			nslot = ct_job_of(next, c);
 			c->in_ts = now;
-			c->in_exec = next->se.sum_exec_runtime;
 		} else {
 			nslot = CT_SLOT_OTHER;
 		}
@@ -400,15 +399,17 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	cpu = bpf_get_smp_processor_id();
 	st = ct_stats_of(cpu, c->job);	/* the cached job: the one it is leaving */
 	sched_cnt(task, &n);
-	/* Its sum_exec_runtime is brought up to date only at ticks and switches. */
-	n.exec = c->in_exec + (now - c->in_ts);
+	/*
+	 * Its sum_exec_runtime is brought up to date only at ticks and switches. Off CPU since
+	 * its last switch-out until its traced switch-in, it had run for c->cnt.exec then.
+	 */
+	n.exec = c->cnt.exec + (now - c->in_ts);
 	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
 	if (st)
 		account(cpu, ring, c, c->job, st, &n, now);
 	charge_majflt(task, c, st);
 	c->cnt = n;
 	c->out_ts = c->in_ts = now;
-	c->in_exec = n.exec;
 	c->blocked = 0;
 	return 0;
 }
