@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Redaction of logs: e-mail addresses, UUIDs, URLs and IP addresses become stable tokens
- * (USER_1, ID_1, URL_1, IP_1): within one experiment the same value always gets the same token.
+ * Redaction of logs: credentials, e-mail addresses and logins, home folders' user names, ids,
+ * URLs, IP and MAC addresses and host names become stable tokens (SECRET_1, USER_1, ID_1, URL_1,
+ * IP_1, MAC_1, HOST_1): within one experiment the same value always gets the same token.
  * The state kept between runs holds salted 64-bit hashes of the values, never the values.
  */
 #ifndef CONTRACE_REDACT_H
@@ -12,9 +13,13 @@
 #include "safefile.h"
 #include "util.h"
 
-enum ct_redact_kind { CT_RED_URL, CT_RED_EMAIL, CT_RED_ID, CT_RED_IP, CT_RED_NR };
+/* Numbers are stored in the redaction state: new kinds go at the end. */
+enum ct_redact_kind {
+	CT_RED_URL, CT_RED_EMAIL, CT_RED_ID, CT_RED_IP, CT_RED_SECRET, CT_RED_HOST, CT_RED_MAC,
+	CT_RED_NR
+};
 
-extern const char *const ct_redact_tokens[CT_RED_NR]; /* "URL", "USER", "ID", "IP" */
+extern const char *const ct_redact_tokens[CT_RED_NR]; /* "URL", "USER", "ID", "IP", "SECRET", ... */
 
 struct redactor;
 
