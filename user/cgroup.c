@@ -146,6 +146,27 @@ int cgroup__id(const char *path, uint64_t *id)
 	return 0;
 }
 
+int cgroup__cpu_usage_ns(const char *path, uint64_t *ns)
+{
+	static const char *const keys[] = { "usage_usec", NULL };
+	char file[4200], buf[4096];
+	struct ct_kv kv;
+	unsigned long long v;
+
+	snprintf(file, sizeof(file), "%s/cpu.stat", path);
+	if (ct_read_file(file, buf, sizeof(buf)) > 0 && !kv__parse_flat_keys(buf, keys, &kv) &&
+	    kv__get(&kv, "usage_usec", ns)) {
+		*ns *= 1000;
+		return 0;
+	}
+	snprintf(file, sizeof(file), "%s/cpuacct.usage", path);
+	if (ct_read_file(file, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &v) == 1) {
+		*ns = v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int cgroup__resolve(const char *path, struct ct_cgroup *cg, char *why, size_t whylen)
 {
 	struct statfs sfs;

@@ -23,6 +23,13 @@ int cgroup__resolve(const char *path, struct ct_cgroup *cg, char *why, size_t wh
 /* The id of the cgroup at @path now (it changes when the directory is re-created). */
 int cgroup__id(const char *path, uint64_t *id);
 
+/*
+ * CPU time used by the tasks of cgroup @path and its descendants since it was made, by the
+ * kernel's own count: cpu.stat usage_usec (v2) or cpuacct.usage (v1 cpuacct); -ENOENT in a
+ * hierarchy that keeps neither.
+ */
+int cgroup__cpu_usage_ns(const char *path, uint64_t *ns);
+
 /* @ctrl's hierarchy: its v1 subsys id where it is mounted on v1, else CT_HIER_V2. */
 int cgroup__controller_hier(const char *ctrl, uint32_t *hier);
 

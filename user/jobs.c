@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "jobs.h"
 
 static const char *const reserved[] = { "idle", "other", "kernel", "writeback" };
@@ -71,6 +72,7 @@ void jobs__free(struct jobs *js)
 		job_free(js->v[i]);
 	free(js->v);
 	free(js->slot_used);
+	free(js->unslotted);
 	memset(js, 0, sizeof(*js));
 }
 
@@ -132,8 +134,9 @@ static int job_register(struct jobs *js, struct ct_job *j)
 						       CT_SLOT_WRITEBACK;
 	} else {
 		if (alloc_slot(js, &j->slot)) {
-			ct_err("job %s: all %u job slots are in use (raise --max-jobs)", j->name,
-			       js->max_jobs - CT_SLOT_FIRST_JOB);
+			if (j->kind != CT_JOB_CHILD) /* children: one message per rescan */
+				ct_err("job %s: all %u job slots are in use (raise --max-jobs)",
+				       j->name, js->max_jobs - CT_SLOT_FIRST_JOB);
 			return -ENOSPC;
 		}
 		err = tracer__set_cgroup(js->tr, j->cg.hier, j->cg.id, j->slot);
@@ -316,9 +319,63 @@ int jobs__attach(struct jobs *js, struct tracer *tr)
 	return err ?: jobs__rescan(js);
 }
 
-static void scan_parent(struct jobs *js, const struct ct_cgroup *p)
+static struct ct_unslotted *find_unslotted(struct jobs *js, const char *path)
 {
+	for (int i = 0; i < js->nunslotted; i++)
+		if (!js->unslotted[i].done && !strcmp(js->unslotted[i].path, path))
+			return &js->unslotted[i];
+	return NULL;
+}
+
+static bool slot_free(const struct jobs *js)
+{
+	for (uint32_t s = CT_SLOT_FIRST_JOB; s < js->max_jobs; s++)
+		if (!js->slot_used[s])
+			return true;
+	return false;
+}
+
+static void unslotted_read(struct ct_unslotted *u)
+{
+	uint64_t ns;
+
+	if (u->usage_ok && !cgroup__cpu_usage_ns(u->path, &ns))
+		u->cur_ns = ns;
+}
+
+/*
+ * Keep @path as a child without a slot. One made while recording has used no CPU before it
+ * appeared, so all of its usage is counted; one there at start is counted from now.
+ */
+static bool add_unslotted(struct jobs *js, int parent, const char *name, const char *path)
+{
+	struct ct_unslotted *u, *v;
+	uint64_t ns = 0;
+
+	if (js->nunslotted >= CT_UNSLOTTED_MAX) {
+		js->unslotted_untracked++;
+		return false;
+	}
+	v = realloc(js->unslotted, (size_t)(js->nunslotted + 1) * sizeof(*v));
+	if (!v)
+		return false;
+	js->unslotted = v;
+	u = &v[js->nunslotted++];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	snprintf(u->path, sizeof(u->path), "%.4095s", path);
+	u->parent = parent;
+	u->usage_ok = !cgroup__cpu_usage_ns(path, &ns);
+	u->base_ns = js->scanned ? 0 : ns;
+	u->cur_ns = ns;
+	return true;
+}
+
+static void scan_parent(struct jobs *js, int pi, struct ct_buf *missed, int *nmissed)
+{
+	const struct ct_cgroup *p = &js->parents[pi];
 	char path[4400], name[CT_NAME_MAX];
+	struct ct_unslotted *u;
 	struct dirent *de;
 	DIR *d = opendir(p->path);
 
@@ -330,10 +387,21 @@ static void scan_parent(struct jobs *js, const struct ct_cgroup *p)
 		snprintf(path, sizeof(path), "%s/%s", p->path, de->d_name);
 		if (find_path(js, path))
 			continue;
+		u = find_unslotted(js, path);
+		if (u && !slot_free(js))
+			continue;
 		child_name(js, de->d_name, name, sizeof(name));
 		/* A child removed between readdir and here is simply not added. */
-		if (jobs__add_cgroup(js, name, path, CT_JOB_CHILD, NULL) == -ENOSPC)
-			break;
+		if (jobs__add_cgroup(js, name, path, CT_JOB_CHILD, NULL) == -ENOSPC) {
+			if (!u && add_unslotted(js, pi, name, path)) {
+				ct_buf_printf(missed, "%s%s", *nmissed ? ", " : "", name);
+				++*nmissed;
+			}
+		} else if (u) {
+			/* it has a slot now: what it used until here stays with the parent */
+			unslotted_read(u);
+			u->done = true;
+		}
 	}
 	closedir(d);
 }
@@ -358,8 +426,29 @@ static void job_recheck(struct jobs *js, struct ct_job *j)
 
 int jobs__rescan(struct jobs *js)
 {
+	struct ct_buf missed = { 0 };
+	int nmissed = 0;
+
+	for (int i = 0; i < js->nunslotted; i++) {
+		struct ct_unslotted *u = &js->unslotted[i];
+		struct stat st;
+
+		if (u->done)
+			continue;
+		if (stat(u->path, &st)) /* removed: its last reading stands */
+			u->done = true;
+		else
+			unslotted_read(u);
+	}
 	for (int i = 0; i < js->nparents; i++)
-		scan_parent(js, &js->parents[i]);
+		scan_parent(js, i, &missed, &nmissed);
+	if (nmissed)
+		ct_err("no job slot for %d new job%s (all %u slots in use; raise --max-jobs): %.*s; "
+		       "their tasks count under their parent's job until a slot frees",
+		       nmissed, nmissed > 1 ? "s" : "", js->max_jobs - CT_SLOT_FIRST_JOB,
+		       (int)missed.len, missed.p);
+	ct_buf_free(&missed);
+	js->scanned = true;
 	for (int i = 0; i < js->n; i++)
 		if (js->v[i]->kind >= CT_JOB_CGROUP && !js->v[i]->gone)
 			job_recheck(js, js->v[i]);
@@ -381,4 +470,36 @@ void jobs__retire_gone(struct jobs *js)
 		}
 	}
 	js->n = k;
+}
+
+void jobs__read_unslotted(struct jobs *js)
+{
+	for (int i = 0; i < js->nunslotted; i++)
+		if (!js->unslotted[i].done)
+			unslotted_read(&js->unslotted[i]);
+}
+
+void jobs__commit_unslotted(struct jobs *js)
+{
+	int k = 0;
+
+	for (int i = 0; i < js->nunslotted; i++) {
+		struct ct_unslotted *u = &js->unslotted[i];
+
+		if (u->done)
+			continue;
+		u->base_ns = u->cur_ns;
+		js->unslotted[k++] = *u;
+	}
+	js->nunslotted = k;
+}
+
+int jobs__parent_of(const struct jobs *js, const struct ct_job *j)
+{
+	if (j->kind != CT_JOB_PARENT)
+		return -1;
+	for (int i = 0; i < js->nparents; i++)
+		if (!strcmp(js->parents[i].path, j->cg.path))
+			return i;
+	return -1;
 }

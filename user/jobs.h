@@ -34,11 +34,30 @@ struct ct_job {
 	bool kbase_ok[CT_KFILES], kcur_ok[CT_KFILES];
 };
 
+/*
+ * A child of a --jobs-under parent that found every job slot taken: its tasks count under the
+ * parent's job. Its CPU time, by the kernel's count, says how much of the parent's is its.
+ */
+struct ct_unslotted {
+	char name[CT_NAME_MAX];
+	char path[4096];
+	int parent;		/* index into jobs.parents */
+	uint64_t base_ns, cur_ns;	/* CPU usage at the last window and now */
+	bool usage_ok;		/* its hierarchy keeps a CPU count (cpu.stat, cpuacct.usage) */
+	bool done;		/* got a slot or was removed: in this window, then dropped */
+};
+
+#define CT_UNSLOTTED_MAX 1024	/* children tracked without a slot; more are only counted */
+
 struct jobs {
 	struct ct_job **v;
 	int n;
 	struct ct_cgroup parents[8];	/* --jobs-under: every child cgroup is a job */
 	int nparents;
+	struct ct_unslotted *unslotted;
+	int nunslotted;
+	uint64_t unslotted_untracked;	/* beyond CT_UNSLOTTED_MAX */
+	bool scanned;			/* the first rescan is done: later children are new */
 	uint32_t hier[CT_MAX_HIER], nhier;
 	uint32_t max_jobs;
 	bool *slot_used;
@@ -57,8 +76,18 @@ int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum c
 
 /* Register every job with the tracer, add `other` and `kernel`, take baselines. */
 int jobs__attach(struct jobs *js, struct tracer *tr);
-/* Pick up new children of --jobs-under parents and mark removed ones gone. */
+/*
+ * Pick up new children of --jobs-under parents and mark removed ones gone. Children that find
+ * every slot taken are named in one message per rescan and kept as unslotted; they get a slot
+ * when one frees.
+ */
 int jobs__rescan(struct jobs *js);
+/* Read the CPU usage of every unslotted child (at each window's end). */
+void jobs__read_unslotted(struct jobs *js);
+/* After a window is written: drop unslotted children that are done, rebase the others. */
+void jobs__commit_unslotted(struct jobs *js);
+/* The parent index (jobs.parents) whose job is @j, or -1. */
+int jobs__parent_of(const struct jobs *js, const struct ct_job *j);
 /* After a window: retire gone jobs, freeing their slots. */
 void jobs__retire_gone(struct jobs *js);
 

@@ -317,7 +317,7 @@ void span__see_before(struct ct_span *s, const json_t *win)
 
 bool span__add_window(struct ct_span *s, const json_t *win)
 {
-	const json_t *j = job_entry(win, s->job), *cpu, *runq, *off, *lost;
+	const json_t *j = job_entry(win, s->job), *cpu, *runq, *off, *lost, *v;
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	struct ct_progress p;
 
@@ -351,6 +351,11 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	s->reclaims += ct_json_u64(json_object_get(j, "memory"), "reclaims");
 	s->majflt += ct_json_u64(json_object_get(j, "memory"), "majflt");
 	s->swapout += ct_json_u64(json_object_get(j, "memory"), "swapout");
+	if ((v = json_object_get(j, "unslotted"))) {
+		s->unslotted_ns += ct_json_u64(v, "cpu_ns");
+		if (ct_json_u64(v, "jobs") > s->unslotted_jobs)
+			s->unslotted_jobs = ct_json_u64(v, "jobs");
+	}
 	sum2(s->kernel, json_object_get(j, "kernel"));
 	sum2(s->system, json_object_get(win, "system"));
 	lost = json_object_get(win, "lost");
@@ -377,15 +382,32 @@ bool span__gap_note(const json_t *job, char *buf, size_t len)
 	uint64_t un = ct_json_u64(lost, "unsplit"), un_ns = ct_json_u64(lost, "unsplit_ns");
 	uint64_t thread = ct_json_u64(json_object_get(job, "cpu"), "oncpu_ns") +
 			  ct_json_u64(json_object_get(job, "runq"), "ns");
+	const json_t *uns = json_object_get(job, "unslotted");
 	const char *k;
 	char d[16];
 	int n = 0;
 
 	json_object_foreach((json_t *)off, k, v)
 		thread += ct_json_u64(v, "ns");
-	if (!thread || (rep_ns * 100 < thread && !un))
-		return false;
 	buf[0] = 0;
+	if (uns && ct_json_u64(uns, "jobs")) {
+		ct_fmt_dur(ct_json_u64(uns, "cpu_ns"), d, sizeof(d));
+		n = snprintf(buf, len, "%llu jobs under it had no job slot (raise --max-jobs): %s "
+			     "of its CPU time is theirs", (unsigned long long)ct_json_u64(uns, "jobs"),
+			     d);
+		if (n < 0 || (size_t)n >= len)
+			return true;
+	}
+	if (!thread || (rep_ns * 100 < thread && !un))
+		return n > 0;
+	if (n > 0 && (size_t)n + 2 < len) {
+		buf += n;
+		len -= (size_t)n;
+		n = snprintf(buf, len, "; ");
+		buf += n;
+		len -= (size_t)n;
+		n = 0;
+	}
 	if (rep_ns * 100 >= thread)
 		n = snprintf(buf, len, "%llu intervals (%.0f%% of its thread time) had no traced "
 			     "switch-in: their totals come from the kernel's per-task counters, who "
@@ -562,6 +584,10 @@ json_t *span__to_json(const struct ct_span *s)
 	json_object_set_new(o, "kernel", json_deep_copy(s->kernel));
 	json_object_set_new(o, "system", json_deep_copy(s->system));
 	json_object_set_new(o, "lost", lost);
+	if (s->unslotted_jobs)
+		json_object_set_new(o, "unslotted", json_pack("{sIsI}", "jobs",
+							      (json_int_t)s->unslotted_jobs,
+							      "cpu_ns", (json_int_t)s->unslotted_ns));
 	json_object_set_new(o, "progress", prog);
 	json_object_set_new(o, "per_unit", per_unit_json(s, units));
 	return o;

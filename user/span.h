@@ -60,6 +60,7 @@ struct ct_span {
 	struct ct_span_disk *disks;	/* [ndisks] */
 	int ndisks;
 	uint64_t reclaim_ns, reclaims, majflt, swapout;
+	uint64_t unslotted_jobs, unslotted_ns;	/* children without a job slot: most, their CPU */
 	int nprog;			/* windows that carried a progress line */
 	struct ct_progress prog_first, prog_last;
 	uint64_t prog_first_ns, prog_last_ns;	/* end of the windows that carried them */
@@ -101,8 +102,8 @@ int64_t span__units(const struct ct_span *s);
 
 /*
  * When a job's figures (a window's job entry, or a span) rest on intervals this kernel did not
- * trace whole (repaired: 1 % of its thread time or more; unsplit: any), a sentence saying so,
- * in @buf; else false.
+ * trace whole (repaired: 1 % of its thread time or more; unsplit: any), or hold the CPU time of
+ * children that had no job slot, a sentence saying so, in @buf; else false.
  */
 bool span__gap_note(const json_t *job, char *buf, size_t len);
 

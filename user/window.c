@@ -143,6 +143,7 @@ void window__read(struct window *w, struct jobs *js)
 	tracer__lost(js->tr, w->lost_cur);
 	tracer__created(js->tr, w->created_cur);
 	read_keyed(js->tr, &w->eps_cur, &w->disk_cur);
+	jobs__read_unslotted(js);
 }
 
 static json_t *pct_json(const uint64_t *h, uint64_t max, double p)
@@ -335,6 +336,38 @@ static json_t *net_json(const struct window *w, uint32_t slot)
 	return o;
 }
 
+/*
+ * The children of parent @pi that had no job slot in this window: how many, their CPU time by
+ * the kernel's count (all of it charged to the parent's job), and the first names.
+ */
+static json_t *unslotted_json(const struct jobs *js, int pi)
+{
+	json_t *names = json_array(), *o;
+	uint64_t ns = 0;
+	int n = 0, unknown = 0;
+
+	for (int i = 0; i < js->nunslotted; i++) {
+		const struct ct_unslotted *u = &js->unslotted[i];
+
+		if (u->parent != pi)
+			continue;
+		if (n++ < 16)
+			json_array_append_new(names, json_string(u->name));
+		if (u->usage_ok)
+			ns += u->cur_ns > u->base_ns ? u->cur_ns - u->base_ns : 0;
+		else
+			unknown++;
+	}
+	if (!n) {
+		json_decref(names);
+		return NULL;
+	}
+	o = json_pack("{sI sI so}", "jobs", (json_int_t)n, "cpu_ns", (json_int_t)ns, "names", names);
+	if (unknown)
+		json_object_set_new(o, "no_cpu_count", json_integer(unknown));
+	return o;
+}
+
 static json_t *job_json(const struct window *w, const struct jobs *js, const struct ct_job *j)
 {
 	struct ct_totals d = { .row = NULL };
@@ -386,6 +419,12 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 						   (json_int_t)s->majflt, "swapout",
 						   (json_int_t)s->swapout));
 	json_object_set_new(o, "culprits", culprits_json(js, row));
+	if (jobs__parent_of(js, j) >= 0) {
+		json_t *u = unslotted_json(js, jobs__parent_of(js, j));
+
+		if (u)
+			json_object_set_new(o, "unslotted", u);
+	}
 	json_object_set_new(o, "kernel", kern);
 	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", "repaired",
 						 (json_int_t)s->repaired, "repaired_ns",
@@ -454,6 +493,7 @@ void window__commit(struct window *w, struct jobs *js)
 	memcpy(w->created_base, w->created_cur, sizeof(w->created_base));
 	keyed__swap(&w->eps_base, &w->eps_cur);
 	keyed__swap(&w->disk_base, &w->disk_cur);
+	jobs__commit_unslotted(js);
 	w->seq++;
 	w->start_real = w->end_real;
 	w->start_mono = w->end_mono;

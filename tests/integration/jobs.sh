@@ -36,6 +36,57 @@ check "c2 is reported ended once removed" jqt "$w" '[.[] | select(.type == "wind
 check "c2 is gone from the windows after it ended" \
 	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(.name) | index("c2") == null'
 
+# --- Job slots run out (--max-jobs 6: two job slots, taken by the parent and c1). The
+# children without a slot are named in one message each time new ones appear, never again
+# each second; their CPU goes to the parent's job, and each window says how much of the
+# parent's is theirs, by the kernel's own count of each child cgroup.
+par=$(mkcg full) || exit 1
+mkdir "$par/c1"
+out=$TMP/full
+rec_start "$out" -i 1 --max-jobs 6 --jobs-under "$par" || exit 1
+w=$out/windows.jsonl
+# made together, so that one rescan finds all three
+mkdir "$par/c2" "$par/c3" "$par/c4"
+for c in c2 c3 c4; do
+	in_cg "$par/$c" "$CTWORK" spin 1 0.6 >"$TMP/full-$c.json" &
+	PIDS+=($!)
+done
+wait "${PIDS[@]}"
+for i in $(seq 30); do grep -q 'no job slot' "$out.err" && break; sleep 0.1; done
+mkdir "$par/c5"
+in_cg "$par/c5" "$CTWORK" spin 1 0.6 >"$TMP/full-c5.json"
+sleep 1.2
+rmdir "$par/c1"
+sleep 3.2
+check "recorder stops cleanly (slots full)" rec_stop
+msgs=$(grep -c 'no job slot' "$out.err")
+check "one message per batch of children without a slot, not one a second ($msgs)" test "$msgs" = 2
+first=$(grep -m1 'no job slot' "$out.err")
+check "the first names c2, c3 and c4 ($first)" eval '[[ $first =~ "no job slot for 3 new jobs (all 2 slots in use; raise --max-jobs): c"[234]", c"[234]", c"[234]";" ]] &&
+	[[ $first == *c2* && $first == *c3* && $first == *c4* ]]'
+check "the second names c5, made while recording" grep -q 'no job slot for 1 new job .*: c5;' "$out.err"
+truth=0
+for c in c2 c3 c4 c5; do truth=$((truth + $(field "$(cat "$TMP/full-$c.json")" oncpu_ns))); done
+fname=$(basename "$par")
+unsl=$(jsum "$w" "$fname" unslotted.cpu_ns)
+# ctwork counts from its move into the cgroup; the cgroup also holds sh's exec of it (~5 ms each)
+within "CPU charged to the parent for want of a slot vs the children's schedstat" "$unsl" "$truth" 5
+check "the parent's own on-CPU holds it" test "$(jsum "$w" "$fname" cpu.oncpu_ns)" -ge "$((unsl * 95 / 100))"
+check "windows name the children without a slot" \
+	jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.kind == "parent") | .unslotted.names // [] | .[]] | unique == ["c2","c3","c4","c5"]'
+check "none of them ran as a job of its own" \
+	jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.name | test("^c[2-5]$")) | .cpu.oncpu_ns] | add // 0 | . == 0'
+exp=$TMP/full-exp
+"$CONTRACE" init "$exp" >/dev/null &&
+	"$CONTRACE" snapshot --dir "$exp" --job "$fname" --tag t0 --from "$w" --no-sys >/dev/null
+check "contention.txt warns that the parent's CPU holds children without a slot" \
+	grep -Eq "^Warning: 4 jobs under it had no job slot \(raise --max-jobs\): 1\.[67][0-9]* ?s of its CPU time is theirs" \
+	"$exp/snapshots/${fname}_t0_contention.txt"
+check "once c1 is gone, a child without a slot gets its slot" \
+	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(select(.name | test("^c[2-5]$"))) | length == 1'
+check "and the others stay counted under the parent" \
+	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs[] | select(.kind == "parent") | .unslotted.jobs == 3'
+
 # --- A job is its path: a cgroup removed and re-created under the same name stays the job.
 re=$(mkcg recreated) || exit 1
 out=$TMP/re
