@@ -204,7 +204,7 @@ void contention__text(const json_t *c, struct ct_buf *b)
 	{
 		const json_t *lost = json_object_get(span, "lost");
 
-		char note[400];
+		char note[1024];
 
 		ct_buf_printf(b, "Events lost: storage_full=%llu recursion=%llu endpoints_full=%llu "
 			      "disk_full=%llu endpoints_evicted=%llu disk_evicted=%llu\n",

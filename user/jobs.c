@@ -147,6 +147,13 @@ static int job_register(struct jobs *js, struct ct_job *j)
 			return err;
 		}
 		tracer__invalidate(js->tr);
+		/* a job met at start with tasks was running before recording; later ones are new */
+		if (!js->scanned) {
+			char procs[4200], buf[64];
+
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", j->cg.path);
+			j->ran_before = ct_read_file(procs, buf, sizeof(buf)) > 0;
+		}
 	}
 	job__read(js, j, &j->base, j->kbase, j->kbase_ok);
 	return 0;

@@ -28,6 +28,7 @@ struct ct_job {
 	uint32_t slot;
 	struct ct_cgroup cg;	/* cgroup kinds only */
 	bool gone;		/* cgroup removed: reported in one more window, then retired */
+	bool ran_before;	/* it had tasks when recording began: its count did not start at 0 */
 	struct ct_totals base;	/* cumulative counters at the last written window */
 	struct ct_totals cur;	/* read for the window being written */
 	struct ct_kv kbase[CT_KFILES], kcur[CT_KFILES];

@@ -421,7 +421,7 @@ static void quality(const struct report *r, struct ct_buf *b)
 		for (int k = 0; k < r->jobs[i].nsnap; k++) {
 			const json_t *l = json_object_get(r->jobs[i].snap[k].span, "lost");
 
-			char note[400];
+			char note[1024];
 
 			ct_buf_printf(b, "- %s %s: %lld windows, %s .. %s; events lost: %llu, "
 					 "intervals rebuilt from the kernel's counters: %llu\n",

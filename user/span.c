@@ -107,6 +107,8 @@ int span__scan_path(const char *path, span_window_fn fn, void *arg, struct span_
 void span__init(struct ct_span *s, const char *job)
 {
 	memset(s, 0, sizeof(*s));
+	s->known = -1;
+	s->unseen_units = -1;
 	snprintf(s->job, sizeof(s->job), "%s", job);
 	s->culprits = json_object();
 	s->kernel = json_object();
@@ -302,10 +304,90 @@ static void add_disk(struct ct_span *s, const json_t *lines)
 	}
 }
 
+static void cov_add(struct ct_span_cov *to, const struct ct_span_cov *from)
+{
+	to->dur_s += from->dur_s;
+	to->oncpu_ns += from->oncpu_ns;
+	to->runq_ns += from->runq_ns;
+	for (int r = 0; r < CT_OFF_NR; r++) {
+		to->off_ns[r] += from->off_ns[r];
+		to->off_cnt[r] += from->off_cnt[r];
+	}
+	to->reclaim_ns += from->reclaim_ns;
+	to->majflt += from->majflt;
+	to->swapout += from->swapout;
+}
+
+/* One window's figures of job entry @j, as per-unit figures divide them. */
+static void cov_window(struct ct_span_cov *c, const json_t *win, const json_t *j)
+{
+	const json_t *off = json_object_get(j, "offcpu"), *mem = json_object_get(j, "memory");
+
+	c->dur_s += ct_json_num(win, "dur_s", 0);
+	c->oncpu_ns += ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns");
+	c->runq_ns += ct_json_u64(json_object_get(j, "runq"), "ns");
+	for (int r = 0; r < CT_OFF_NR; r++) {
+		c->off_ns[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "ns");
+		c->off_cnt[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "count");
+	}
+	c->reclaim_ns += ct_json_u64(mem, "reclaim_ns");
+	c->majflt += ct_json_u64(mem, "majflt");
+	c->swapout += ct_json_u64(mem, "swapout");
+}
+
+/*
+ * Follow what is known of the job's count of units through every window, before the span
+ * (@in_span false) or in it. A window that does not start where the last one ended follows a
+ * recording gap (a recorder stopped, killed or restarted): the count before it no longer says
+ * what was done since. A job absent from a window has not started (count 0), and so has one in
+ * a session's first window unless the recorder found it running (ran_before_recording).
+ */
+static void cover(struct ct_span *s, const json_t *win, const json_t *j, bool in_span)
+{
+	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
+	bool fresh = !s->have_last || start > s->last_end + 1000000 ||
+		     start + 1000000 < s->last_end;
+	struct ct_progress p;
+
+	if (fresh) {
+		if (s->have_last && in_span && s->nwin > 0) {
+			if (s->ngaps < CT_SPAN_GAPS) {
+				s->gap_from[s->ngaps] = s->last_end;
+				s->gap_to[s->ngaps] = start;
+			}
+			s->ngaps++;
+			s->gap_s += start > s->last_end ? (double)(start - s->last_end) / 1e9 : 0;
+		}
+		s->known = json_is_true(json_object_get(j, "ran_before_recording")) ? -1 : 0;
+		memset(&s->pend, 0, sizeof(s->pend));
+	}
+	s->have_last = true;
+	s->last_end = end;
+	if (!j) {
+		s->known = 0;
+		memset(&s->pend, 0, sizeof(s->pend));
+		return;
+	}
+	if (in_span)
+		cov_window(&s->pend, win, j);
+	if (read_progress(j, &p) && p.done >= 0) {
+		if (s->known >= 0 && p.done >= s->known && in_span) {
+			cov_add(&s->cov, &s->pend);
+			s->cov_units += p.done - s->known;
+			s->cov_any = true;
+		} else if (s->known < 0 && in_span && !s->ngaps && s->unseen_units < 0) {
+			s->unseen_units = p.done;
+		}
+		s->known = p.done;
+		memset(&s->pend, 0, sizeof(s->pend));
+	}
+}
+
 void span__see_before(struct ct_span *s, const json_t *win)
 {
 	const json_t *j = job_entry(win, s->job);
 
+	cover(s, win, j, false);
 	if (!j)
 		return;
 	/* A job listed but idle (its cgroup made before it started) has not begun counting. */
@@ -321,6 +403,7 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	struct ct_progress p;
 
+	cover(s, win, j, true);
 	if (!j)
 		return false;
 	if (!s->nwin++ || start < s->from_ns)
@@ -389,12 +472,43 @@ bool span__gap_note(const json_t *job, char *buf, size_t len)
 
 	json_object_foreach((json_t *)off, k, v)
 		thread += ct_json_u64(v, "ns");
+	const json_t *gaps = json_object_get(job, "gaps");
+	int64_t before = json_integer_value(json_object_get(json_object_get(job, "progress"),
+							    "before_recording"));
+
 	buf[0] = 0;
+	if (gaps && ct_json_u64(gaps, "count")) {
+		const json_t *g;
+		size_t i;
+
+		n = snprintf(buf, len, "%llu recording gap%s (%.1f s in all:",
+			     (unsigned long long)ct_json_u64(gaps, "count"),
+			     ct_json_u64(gaps, "count") > 1 ? "s" : "", ct_json_num(gaps, "s", 0));
+		json_array_foreach(json_object_get(gaps, "list"), i, g)
+			if (n >= 0 && (size_t)n < len)
+				n += snprintf(buf + n, len - (size_t)n, "%s %s .. %s", i ? "," : "",
+					      json_string_value(json_object_get(g, "from")),
+					      json_string_value(json_object_get(g, "to")));
+		if (n >= 0 && (size_t)n < len)
+			n += snprintf(buf + n, len - (size_t)n, "): per-unit figures count only units "
+				      "and time recorded on both sides of a count");
+	}
+	if (before > 0 && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "%sthe job was running when recording "
+			      "began: the %lld units of its first count are left out", n ? "; " : "",
+			      (long long)before);
+	if (n < 0 || (size_t)n >= len)
+		return true;
 	if (uns && ct_json_u64(uns, "jobs")) {
+		if (n) {
+			n += snprintf(buf + n, len - (size_t)n, "; ");
+			if ((size_t)n >= len)
+				return true;
+		}
 		ct_fmt_dur(ct_json_u64(uns, "cpu_ns"), d, sizeof(d));
-		n = snprintf(buf, len, "%llu jobs under it had no job slot (raise --max-jobs): %s "
-			     "of its CPU time is theirs", (unsigned long long)ct_json_u64(uns, "jobs"),
-			     d);
+		n += snprintf(buf + n, len - (size_t)n, "%llu jobs under it had no job slot (raise "
+			      "--max-jobs): %s of its CPU time is theirs",
+			      (unsigned long long)ct_json_u64(uns, "jobs"), d);
 		if (n < 0 || (size_t)n >= len)
 			return true;
 	}
@@ -424,17 +538,7 @@ bool span__gap_note(const json_t *job, char *buf, size_t len)
 
 int64_t span__units(const struct ct_span *s)
 {
-	int64_t from;
-
-	if (!s->nprog || s->prog_last.done < 0)
-		return -1;
-	if (s->has_base)
-		from = s->prog_base.done;
-	else if (!s->seen_before)
-		from = 0; /* the job started within the span: its count started at 0 */
-	else
-		from = s->prog_first.done;
-	return from >= 0 && s->prog_last.done >= from ? s->prog_last.done - from : -1;
+	return s->cov_any ? s->cov_units : -1;
 }
 
 static json_t *hist_json(const uint64_t *h, uint64_t max, uint64_t ns)
@@ -462,16 +566,19 @@ static json_t *per_unit_json(const struct ct_span *s, int64_t units)
 
 	if (units <= 0)
 		return json_null();
+	const struct ct_span_cov *c = &s->cov;
+
 	off = json_object();
 	for (int r = 0; r < CT_OFF_NR; r++)
-		json_object_set_new(off, ct_off_names[r], json_real((double)s->off_ns[r] / u));
-	o = json_pack("{sfsfsfsfsfso}", "wall_ns", s->dur_s * 1e9 / u, "oncpu_ns",
-		      (double)s->oncpu_ns / u, "runq_ns", (double)s->runq_ns / u, "socket_wait_ns",
-		      (double)s->off_ns[CT_OFF_SOCKET] / u, "socket_waits",
-		      (double)s->off_cnt[CT_OFF_SOCKET] / u, "offcpu_ns", off);
-	json_object_set_new(o, "reclaim_ns", json_real((double)s->reclaim_ns / u));
-	json_object_set_new(o, "majflt", json_real((double)s->majflt / u));
-	json_object_set_new(o, "swapout", json_real((double)s->swapout / u));
+		json_object_set_new(off, ct_off_names[r], json_real((double)c->off_ns[r] / u));
+	o = json_pack("{sfsfsfsfsfso}", "wall_ns", c->dur_s * 1e9 / u, "oncpu_ns",
+		      (double)c->oncpu_ns / u, "runq_ns", (double)c->runq_ns / u, "socket_wait_ns",
+		      (double)c->off_ns[CT_OFF_SOCKET] / u, "socket_waits",
+		      (double)c->off_cnt[CT_OFF_SOCKET] / u, "offcpu_ns", off);
+	json_object_set_new(o, "reclaim_ns", json_real((double)c->reclaim_ns / u));
+	json_object_set_new(o, "majflt", json_real((double)c->majflt / u));
+	json_object_set_new(o, "swapout", json_real((double)c->swapout / u));
+	json_object_set_new(o, "covered_s", json_real(c->dur_s));
 	return o;
 }
 
@@ -564,6 +671,8 @@ json_t *span__to_json(const struct ct_span *s)
 			json_object_set_new(prog, "before", progress__to_json(&s->prog_base));
 	}
 	json_object_set_new(prog, "units", units >= 0 ? json_integer(units) : json_null());
+	if (s->unseen_units > 0)
+		json_object_set_new(prog, "before_recording", json_integer(s->unseen_units));
 	o = json_pack("{ss si ss ss sI sI sf sb}", "job", s->job, "windows", s->nwin, "from", from,
 		      "to", to, "from_ns", (json_int_t)s->from_ns, "to_ns", (json_int_t)s->to_ns,
 		      "dur_s", s->dur_s, "ended", s->ended);
@@ -589,6 +698,19 @@ json_t *span__to_json(const struct ct_span *s)
 							      (json_int_t)s->unslotted_jobs,
 							      "cpu_ns", (json_int_t)s->unslotted_ns));
 	json_object_set_new(o, "progress", prog);
+	if (s->ngaps) {
+		json_t *g = json_array();
+
+		for (int i = 0; i < s->ngaps && i < CT_SPAN_GAPS; i++) {
+			ct_fmt_utc(s->gap_from[i], from, sizeof(from));
+			ct_fmt_utc(s->gap_to[i], to, sizeof(to));
+			json_array_append_new(g, json_pack("{ss ss sf}", "from", from, "to", to, "s",
+							   s->gap_to[i] > s->gap_from[i] ?
+							   (double)(s->gap_to[i] - s->gap_from[i]) / 1e9 : 0.0));
+		}
+		json_object_set_new(o, "gaps", json_pack("{si sf so}", "count", s->ngaps, "s",
+							 s->gap_s, "list", g));
+	}
 	json_object_set_new(o, "per_unit", per_unit_json(s, units));
 	return o;
 }

@@ -41,6 +41,15 @@ struct ct_span_disk {
 #define CT_SPAN_LOST_NODE 6
 #define CT_SPAN_LOST 10
 
+/* What per-unit figures divide: the job's figures over windows whose units of work are known. */
+struct ct_span_cov {
+	double dur_s;
+	uint64_t oncpu_ns, runq_ns, off_ns[CT_OFF_NR], off_cnt[CT_OFF_NR];
+	uint64_t reclaim_ns, majflt, swapout;
+};
+
+#define CT_SPAN_GAPS 8	/* recording gaps listed by time; more are only counted */
+
 struct ct_span {
 	char job[CT_NAME_MAX];
 	int nwin;			/* windows in which the job appears */
@@ -69,6 +78,22 @@ struct ct_span {
 	struct ct_progress prog_base;	/* the last progress line before the span */
 	bool ended;
 	int bad;			/* job entries that did not have the expected form */
+	/*
+	 * Units of work are known between two progress counts with no recording gap between them
+	 * (or from a job's birth while recording, when it counted 0). Per-unit figures use only
+	 * those windows: time in a gap, or before a recorder that started after the job, has its
+	 * units in the count but not its time.
+	 */
+	bool have_last;			/* a window was seen (before or in the span) */
+	uint64_t last_end;		/* ...and this is where it ended */
+	int64_t known;			/* the job's count at last_end; -1 unknown */
+	struct ct_span_cov pend, cov;	/* since the last count; over known units */
+	int64_t cov_units;		/* units over cov */
+	bool cov_any;			/* some units are known (maybe 0) */
+	int64_t unseen_units;		/* count at the first sight of a job already counting */
+	int ngaps;			/* recording gaps between the span's windows */
+	double gap_s;
+	uint64_t gap_from[CT_SPAN_GAPS], gap_to[CT_SPAN_GAPS];
 };
 
 /* Called for each window line; a non-zero return stops the scan and is returned. */
@@ -97,7 +122,7 @@ bool span__add_window(struct ct_span *s, const json_t *win);
 void span__see_before(struct ct_span *s, const json_t *win);
 /* The span as JSON: totals, percentiles, per-unit figures when progress is known. */
 json_t *span__to_json(const struct ct_span *s);
-/* Units of work done within the span (progress delta), or -1 when unknown. */
+/* Units of work known done within the span (see struct ct_span), or -1 when unknown. */
 int64_t span__units(const struct ct_span *s);
 
 /*

@@ -132,7 +132,7 @@ void table__print(FILE *out, const json_t *w)
 		fprintf(out, " %7s", off_heads[r]);
 	fprintf(out, "  TOP CULPRIT\n");
 	json_array_foreach(json_object_get(w, "jobs"), i, job) {
-		char name[20], note[400];
+		char name[20], note[1024];
 
 		snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(job, "name")));
 		fprintf(out, "%-16s %6.1f%%", name,

@@ -405,6 +405,9 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 		json_object_set_new(o, "cgroup", json_string(j->cg.path));
 	if (j->gone)
 		json_object_set_new(o, "ended", json_true());
+	/* in a session's first window: what the job had done before is in its progress count */
+	if (j->ran_before && w->seq == 0)
+		json_object_set_new(o, "ran_before_recording", json_true());
 	json_object_set_new(o, "cpu", json_pack("{sI sI sI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
 						"nvcsw", (json_int_t)s->nvcsw, "nivcsw",
 						(json_int_t)s->nivcsw));

@@ -211,11 +211,103 @@ static void test_resources(void)
 	span__free(&a);
 }
 
+/* A window of job A from @start_s to @end_s with its progress count @done (-1: none). */
+static void gap_window(FILE *f, int start_s, int end_s, long done, bool ran_before)
+{
+	fprintf(f,
+		"{\"type\":\"window\",\"start_ns\":%lld,\"end_ns\":%lld,\"dur_s\":%d.0,"
+		"\"jobs\":[{\"name\":\"A\",\"cpu\":{\"oncpu_ns\":%d},%s"
+		"\"offcpu\":{\"socket\":{\"ns\":%d,\"count\":1}}",
+		start_s * 1000000000LL, end_s * 1000000000LL, end_s - start_s,
+		1000000 * (end_s - start_s), ran_before ? "\"ran_before_recording\":true," : "",
+		2000000 * (end_s - start_s));
+	if (done >= 0)
+		fprintf(f, ",\"progress\":{\"shape\":\"absolute\",\"done\":%ld}", done);
+	fprintf(f, "}]}\n");
+}
+
+/*
+ * A recorder killed at 4 s and restarted at 19 s: the 15 s between are in no window, but the
+ * units done then are in the count. Per-unit figures take only units and time both covered,
+ * and the gap is named.
+ */
+static void test_gap_between_sessions(void)
+{
+	struct collect c = { .from = 0, .to = 100000000000ULL };
+	struct span_scan st;
+	char *buf;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *j, *g;
+
+	for (int i = 0; i < 4; i++)
+		gap_window(f, i, i + 1, 100L * (i + 1), false);
+	for (int i = 0; i < 4; i++)
+		gap_window(f, 19 + i, 20 + i, 550 + 100L * i, i == 0);
+	fclose(f);
+	f = fmemopen(buf, len, "r");
+	span__init(&c.a, "A");
+	span__scan(f, collect, &c, &st);
+	/* 400 units in 4 s, then 300 in the 3 s after the first window of the new session */
+	CHECK(span__units(&c.a) == 700, "units %ld, want 700 (not 850)", (long)span__units(&c.a));
+	j = span__to_json(&c.a);
+	CHECK(ct_json_num(json_object_get(j, "per_unit"), "wall_ns", 0) == 7e9 / 700,
+	      "wall per unit %g, want %g", ct_json_num(json_object_get(j, "per_unit"), "wall_ns", 0),
+	      7e9 / 700);
+	CHECK(ct_json_num(json_object_get(j, "per_unit"), "oncpu_ns", 0) == 7e6 / 700,
+	      "on-CPU per unit over the covered windows only");
+	g = json_object_get(j, "gaps");
+	CHECK(json_integer_value(json_object_get(g, "count")) == 1 &&
+		      ct_json_num(g, "s", 0) == 15.0 &&
+		      !strcmp(json_string_value(json_object_get(json_array_get(json_object_get(g, "list"), 0), "from")),
+			      "1970-01-01T00:00:04.000Z"),
+	      "the gap is named: %s", json_dumps(g, JSON_COMPACT));
+	{
+		char note[400];
+
+		CHECK(span__gap_note(j, note, sizeof(note)) && strstr(note, "recording gap"),
+		      "the note names it: %s", note);
+	}
+	json_decref(j);
+	span__free(&c.a);
+	fclose(f);
+	free(buf);
+}
+
+/* A recorder started after the job had done 2999 units: those are not the span's. */
+static void test_units_before_recording(void)
+{
+	struct collect c = { .from = 0, .to = 100000000000ULL };
+	struct span_scan st;
+	char *buf;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *j;
+
+	for (int i = 0; i < 6; i++)
+		gap_window(f, i, i + 1, 2999 + 10L * i, i == 0);
+	fclose(f);
+	f = fmemopen(buf, len, "r");
+	span__init(&c.a, "A");
+	span__scan(f, collect, &c, &st);
+	CHECK(span__units(&c.a) == 50, "units %ld, want 50 (not 3049)", (long)span__units(&c.a));
+	j = span__to_json(&c.a);
+	CHECK(ct_json_num(json_object_get(j, "per_unit"), "wall_ns", 0) == 5e9 / 50, "wall per unit");
+	CHECK(json_integer_value(json_object_get(json_object_get(j, "progress"), "before_recording")) == 2999,
+	      "the count met at start is reported");
+	json_decref(j);
+	span__free(&c.a);
+	fclose(f);
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(test_span_sums);
 	RUN(test_resources);
 	RUN(test_units_from_start);
+	RUN(test_gap_between_sessions);
+	RUN(test_units_before_recording);
 	RUN(test_bad_entries);
 	return UT_EXIT();
 }
