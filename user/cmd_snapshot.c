@@ -661,6 +661,26 @@ static int read_notes(struct snap *s)
 	return 0;
 }
 
+/* --force: the block of the snapshot being replaced goes, so notes.md keeps one per snapshot. */
+static void drop_block(struct ct_buf *b, const char *job, const char *tag)
+{
+	char *head, *at, *next;
+	size_t hl;
+
+	if (!b->len || asprintf(&head, "\n## %s %s\n", job, tag) < 0)
+		return;
+	hl = strlen(head);
+	at = memmem(b->p, b->len, head, hl);
+	if (at) {
+		next = memmem(at + hl, b->len - (size_t)(at + hl - b->p), "\n## ", 4);
+		if (!next)
+			next = b->p + b->len;
+		memmove(at, next, (size_t)(b->p + b->len - next));
+		b->len -= (size_t)(next - at);
+	}
+	free(head);
+}
+
 /*
  * notes.md with this snapshot's block added, under a temporary name: it is put in place after
  * the snapshot's files, so a failure to write it (a full disk) leaves the folder as it was.
@@ -685,6 +705,8 @@ static int write_notes(struct snap *s, struct safefile *sf)
 		json_object_set_new(s->meta, "private_copies", json_string(note));
 		free(note);
 	}
+	if (s->o.force)
+		drop_block(&b, s->o.job, s->o.tag);
 	ct_buf_printf(&b, "\n## %s %s\n", s->o.job, s->o.tag);
 	for (unsigned i = 0; i < sizeof(note_keys) / sizeof(note_keys[0]); i++) {
 		json_t *v = json_object_get(s->meta, note_keys[i]);

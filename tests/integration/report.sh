@@ -63,6 +63,12 @@ check "snapshot outside an experiment folder fails" test "$rc" -eq 1
 check "  ...and says how to make one" grep -q "is not an experiment folder.*contrace init" <<<"$out"
 out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t0 --from "$d/windows.jsonl" --no-sys 2>&1); rc=$?
 check "a tag taken twice is refused" grep -q "A_t0_log.txt already exists\|A_t0_contention.json already exists" <<<"$out"
+blocks=$(grep -c '^## ' "$d/notes.md")
+"$CONTRACE" snapshot --dir "$d" --job A --tag t0 --from "$d/windows.jsonl" --at $((START + 20)) --no-sys --force >/dev/null 2>&1
+check "--force replaces the tag's notes.md block, never adds one ($blocks blocks before)" \
+	test "$(grep -c '^## ' "$d/notes.md")" -eq "$blocks" -a "$(grep -c '^## A t0$' "$d/notes.md")" -eq 1
+check "  ...and keeps the others in their order" \
+	test "$(grep '^## ' "$d/notes.md" | tr '\n' '|')" = "## A t1|## B t1|## A t0|"
 before=$(ls "$d/snapshots" | wc -l)
 out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t2 --log "$TMP/missing.log" --no-sys 2>&1); rc=$?
 check "a missing log is named" grep -q "cannot read log $TMP/missing.log" <<<"$out"
