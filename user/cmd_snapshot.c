@@ -594,13 +594,14 @@ static void meta_fill(struct snap *s)
 		json_object_set_new(s->meta, "progress", progress__to_json(p));
 	}
 	if (s->have_log)
-		json_object_set_new(s->meta, "log", json_pack("{sIsIsIsIsb}", "lines",
+		json_object_set_new(s->meta, "log", json_pack("{sIsIsIsIsbsI}", "lines",
 							      (json_int_t)s->ls.lines_in, "kept",
 							      (json_int_t)s->ls.lines_out, "perf_lines",
 							      (json_int_t)s->ls.perf_lines,
 							      "tracebacks",
 							      (json_int_t)s->ls.tracebacks, "trimmed",
-							      s->ls.trimmed));
+							      s->ls.trimmed, "cut_lines",
+							      (json_int_t)s->ls.cut_lines));
 	if (s->red) {
 		json_t *r = json_object();
 

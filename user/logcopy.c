@@ -120,31 +120,70 @@ static void note_progress(struct logcopy_stats *st, const char *raw, size_t n, c
 	st->last_perf_line = strndup(red, rn);
 }
 
+/*
+ * One line of @in, its first @max bytes in *@buf (NUL-terminated, without the newline), however
+ * long it is: a 100 MB line costs @max bytes of memory, not 100 MB. Its whole length (without
+ * the newline) goes to *@len_all, and whether a newline ended it to *@nl. -1 at the end.
+ */
+static ssize_t bounded_line(FILE *in, char **buf, size_t *cap, size_t max, uint64_t *len_all,
+			    bool *nl)
+{
+	uint64_t all = 0;
+	size_t n = 0;
+	int ch = EOF;
+
+	if (*cap < max + 1) {
+		char *p = realloc(*buf, max + 1);
+
+		if (!p)
+			return -1;
+		*buf = p;
+		*cap = max + 1;
+	}
+	while ((ch = getc_unlocked(in)) != EOF && ch != '\n') {
+		if (n < max)
+			(*buf)[n++] = (char)ch;
+		all++;
+	}
+	(*buf)[n] = '\0';
+	*len_all = all;
+	*nl = ch == '\n';
+	return all || *nl ? (ssize_t)n : -1;
+}
+
 int logcopy__run(FILE *in, FILE *log, FILE *perf, const struct logcopy_opts *o,
 		 struct logcopy_stats *st)
 {
-	uint64_t i = 0, gap = 0;
+	uint64_t i = 0, gap = 0, all;
 	enum tb_state tb = TB_NONE;
 	struct ct_buf out = { 0 };
+	unsigned kept_lines = o->head_lines + o->tail_lines;
+	size_t cap = 0, max_line = LOGCOPY_LINE_MAX;
 	char *line = NULL;
-	size_t cap = 0;
 	ssize_t n;
+	bool nl;
 	int err = 0;
 
 	memset(st, 0, sizeof(*st));
-	while ((n = getline(&line, &cap, in)) > 0) {
+	while (bounded_line(in, &line, &cap, 0, &all, &nl) >= 0) {
 		st->lines_in++;
-		st->bytes_in += (uint64_t)n;
+		st->bytes_in += all + nl;
 	}
 	st->trimmed = o->max_bytes && st->bytes_in > o->max_bytes;
+	/*
+	 * Trimmed, a kept line is cut to its share of --max-log (its first bytes stay: the time
+	 * stamp and the message); untrimmed, every line is under the limit already.
+	 */
+	if (o->max_bytes && !st->trimmed)
+		max_line = (size_t)o->max_bytes;
+	else if (st->trimmed && kept_lines && o->max_bytes / kept_lines < max_line)
+		max_line = o->max_bytes / kept_lines > 256 ? (size_t)(o->max_bytes / kept_lines) : 256;
 	rewind(in);
-	while (!err && (n = getline(&line, &cap, in)) > 0) {
+	while (!err && (n = bounded_line(in, &line, &cap, max_line, &all, &nl)) >= 0) {
 		size_t len = (size_t)n, rlen;
 		const char *red = line;
 		bool is_perf, keep;
 
-		if (line[len - 1] == '\n')
-			len--;
 		is_perf = progress__is_perf(line, len);
 		keep = in_traceback(&tb, line, len, &st->tracebacks) || is_perf || !st->trimmed ||
 		       i < o->head_lines || i + o->tail_lines >= st->lines_in;
@@ -173,6 +212,21 @@ int logcopy__run(FILE *in, FILE *log, FILE *perf, const struct logcopy_opts *o,
 		if (!err)
 			err = omitted(log, gap);
 		gap = 0;
+		if (all > len) {
+			/* a line cut to its share: the rest is said, not kept */
+			char tail[64];
+			int tn = snprintf(tail, sizeof(tail), " [contrace: %llu bytes of this line omitted]",
+					  (unsigned long long)(all - len));
+
+			if (red != out.p) {
+				out.len = 0;
+				ct_buf_add(&out, line, len);
+			}
+			ct_buf_add(&out, tail, (size_t)tn);
+			red = out.p;
+			rlen = out.len;
+			st->cut_lines++;
+		}
 		if (!err)
 			err = emit(log, red, rlen);
 		st->lines_out++;

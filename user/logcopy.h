@@ -13,6 +13,9 @@
 #include "progress.h"
 #include "redact.h"
 
+/* A line longer than this is cut even when nothing is trimmed (max_bytes 0). */
+#define LOGCOPY_LINE_MAX (1u << 20)
+
 struct logcopy_opts {
 	uint64_t max_bytes;	/* trim when the log is larger (0: never trim) */
 	unsigned head_lines;	/* kept at the start when trimming */
@@ -22,6 +25,7 @@ struct logcopy_opts {
 
 struct logcopy_stats {
 	uint64_t bytes_in, lines_in, lines_out, perf_lines, tracebacks;
+	uint64_t cut_lines;	/* kept lines cut to their share of max_bytes */
 	bool trimmed;
 	bool have_progress;	/* last_progress holds the last progress line with a count */
 	struct ct_progress last_progress;

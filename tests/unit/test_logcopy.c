@@ -145,10 +145,45 @@ static void test_no_final_newline(void)
 	free(buf);
 }
 
+/*
+ * One 6 MB line without a newline (a binary dump, a minified file) and --max-log 64 KiB: the
+ * copy keeps the line's first bytes and says how many it left out, instead of 6 MB.
+ */
+static void test_huge_line(void)
+{
+	struct logcopy_opts o = { .max_bytes = 65536, .head_lines = 2, .tail_lines = 2,
+				  .red = redact__new() };
+	size_t big = 6u << 20, log_len, in_len;
+	char *in_buf = malloc(big + 64), *log_buf, want[96];
+	FILE *in, *log;
+	struct logcopy_stats st;
+
+	in_len = (size_t)sprintf(in_buf, "start\n");
+	memset(in_buf + in_len, 'x', big);
+	in_len += big;
+	in = fmemopen(in_buf, in_len, "r");
+	log = open_memstream(&log_buf, &log_len);
+	CHECK(!logcopy__run(in, log, NULL, &o, &st), "run");
+	fclose(log);
+	CHECK(st.trimmed && st.lines_in == 2 && st.cut_lines == 1, "trimmed, one line cut: %lu",
+	      (unsigned long)st.cut_lines);
+	/* two kept lines of 64 KiB / 4 = 16 KiB each at most, plus the notes */
+	CHECK(log_len < 16384 + 200, "the copy is %zu bytes, not 6 MB", log_len);
+	snprintf(want, sizeof(want), " [contrace: %zu bytes of this line omitted]\n", big - 16384);
+	CHECK(log_len > strlen(want) && !strcmp(log_buf + log_len - strlen(want), want),
+	      "it says what it left out: %s", log_buf + (log_len > 80 ? log_len - 80 : 0));
+	logcopy__stats_free(&st);
+	redact__free(o.red);
+	fclose(in);
+	free(in_buf);
+	free(log_buf);
+}
+
 int main(void)
 {
 	RUN(test_trimmed);
 	RUN(test_small_untouched);
 	RUN(test_no_final_newline);
+	RUN(test_huge_line);
 	return UT_EXIT();
 }
