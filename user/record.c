@@ -43,7 +43,7 @@ struct record_opts {
 	char **cmd;
 };
 
-static volatile sig_atomic_t exiting, forward_sig;
+static volatile sig_atomic_t exiting, forward_sig, last_sig;
 
 static const char doc[] =
 	"Record per-job CPU contention and off-CPU reasons, one window every interval.\n"
@@ -174,6 +174,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	exiting++;
+	last_sig = sig;
 	/* Ctrl-C reaches CMD from the terminal already; pass on only what was sent to us. */
 	if (si->si_code == SI_USER || si->si_code == SI_QUEUE)
 		forward_sig = sig;
@@ -674,6 +675,9 @@ int cmd_record(int argc, char **argv)
 		waitpid(r.child.pid, NULL, 0);
 		r.child.running = false;
 	}
+	/* CMD left running (a second signal): its status is unknown, and this is no success */
+	if (r.child.pid > 0 && r.child.running && !ret)
+		ret = 128 + (last_sig ? last_sig : SIGTERM);
 	tracer__close(r.tr);
 	window__free(&r.w);
 	finish_child(&r);

@@ -45,6 +45,21 @@ rc=$?
 check "SIGTERM to contrace reaches CMD (sleep killed: 143, got $rc)" test $rc -eq 143
 check "windows survive the SIGTERM, last one final" jqt "$TMP/d/windows.jsonl" '[.[] | select(.type == "window")] | .[-1].final'
 
+# A CMD that ignores SIGTERM, and a second SIGTERM: contrace stops at once, says it leaves CMD
+# running, and does not claim success.
+"$CONTRACE" record -q -i 1 -o "$TMP/g" -- sh -c 'trap "" TERM; sleep 30' 2>"$TMP/g.err" &
+rp=$!
+sleep 1
+kill -TERM $rp
+sleep 0.5
+kill -TERM $rp
+wait $rp
+rc=$?
+check "CMD left running on a second SIGTERM: 143, not 0 (got $rc)" test $rc -eq 143
+check "  ...and it says so" grep -q "leaving 'sh' (pid [0-9]*) running; its cgroup .* stays" "$TMP/g.err"
+left=$(sed -n "s/.*its cgroup \(.*\) stays.*/\1/p" "$TMP/g.err")
+[ -n "$left" ] && on_exit rmcg "$left"
+
 # A command that cannot run: 127, a message naming it, no cgroup left.
 before=$(ls -d "$CG2"/contrace-* 2>/dev/null | wc -l)
 "$CONTRACE" record -q -o "$TMP/e" -- /nonexistent/tool 2>"$TMP/e.err"
