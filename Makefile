@@ -45,6 +45,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB := user/cgroup.c user/histo.c user/util.c user/pstats.c user/progress.c user/redact.c user/span.c \
+	user/logcopy.c \
 	user/names.c user/safefile.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Iinclude -Iuser $(shell pkg-config --cflags jansson)
