@@ -81,7 +81,7 @@ static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C, or until CMD "
 	  "exits)" },
 	{ "out", 'o', "DIR", 0, "Append windows to DIR/windows.jsonl (default: .)" },
-	{ "max-jobs", OPT_MAX_JOBS, "N", 0, "Job slots in the kernel maps (default 64)" },
+	{ "max-jobs", OPT_MAX_JOBS, "N", 0, "Job slots in the kernel maps (default 64); children of --jobs-under beyond them count under their parent, named once on stderr and in each window's unslotted field" },
 	{ "socket-bytes", OPT_SOCKET_BYTES, NULL, 0, "Also count bytes sent and received per "
 	  "endpoint (IP sockets). Every send and receive on the node becomes an event: costs a "
 	  "few percent on socket-heavy loads, so it is off by default" },
