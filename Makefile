@@ -27,16 +27,21 @@ BPF_HDRS := $(wildcard bpf/*.bpf.h) $(wildcard include/*.h) $(VMLINUX)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/contrace.skel.h
 
-USER_SRCS := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h)
+# user/ by stage: common/ (shared by all, the windows.jsonl schema and reader), record/,
+# snapshot/, report/, pstats/; main.c and the command table on top (docs/ARCHITECTURE.md).
+USER_DIRS := user user/common user/record user/snapshot user/report user/pstats
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h)) $(wildcard include/*.h)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-# Everything but main.o, for the unit tests to link against.
+# Everything but main.o, as an archive: a unit test links only the objects it uses (the
+# histogram tests do not pull in the tracer, the skeleton or libbpf's objects).
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+LIB := $(OUTPUT)/libcontrace.a
 
 DEPLIBS := libbpf jansson
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	-Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(DEPLIBS))
+	-Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT) $(shell pkg-config --cflags $(DEPLIBS))
 LDLIBS += $(shell pkg-config --libs $(DEPLIBS)) -lelf -lz -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
@@ -44,11 +49,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # Fuzz targets: libFuzzer with ASan/UBSan, each linked with the user code it exercises.
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB := user/cgroup.c user/histo.c user/util.c user/pstats.c user/progress.c user/redact.c user/span.c \
-	user/logcopy.c \
-	user/names.c user/safefile.c
+FUZZ_LIB := user/record/cgroup.c user/common/histo.c user/common/util.c user/pstats/pstats.c \
+	user/common/progress.c user/snapshot/redact.c user/common/span.c user/snapshot/logcopy.c \
+	user/common/names.c user/common/safefile.c user/common/schema.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Iinclude -Iuser $(shell pkg-config --cflags jansson)
+	-Iinclude $(addprefix -I,$(USER_DIRS)) $(shell pkg-config --cflags jansson)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -78,14 +83,21 @@ $(SKEL): $(OUTPUT)/contrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name contrace > $@
 
-# Every user object may include the skeleton through tracer.h; list it for all of them.
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKEL) | $(OUTPUT)/user
+# Only tracer.c includes the skeleton: only it waits for the BPF build.
+$(OUTPUT)/user/record/tracer.o: $(SKEL)
+
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/ut.h $(LIB_OBJS) $(USER_HDRS) | $(OUTPUT)/tests
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/ut.h $(LIB) $(USER_HDRS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(LDLIBS) -o $@
 
 $(WORKLOAD): tests/workload/ctwork.c | $(OUTPUT)
 	$(call msg,CC,$@)
@@ -95,7 +107,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(USER_HDRS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB) $(shell pkg-config --libs jansson) -lz -o $@
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 test: all
@@ -113,8 +125,8 @@ demo: all
 install: contrace
 	install -D -m 0755 contrace $(DESTDIR)$(PREFIX)/bin/contrace
 
-FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c \
-	tests/unit/*.h tests/workload/*.c)
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+	tests/workload/*.c) $(USER_SRCS) $(filter user/%,$(USER_HDRS))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 

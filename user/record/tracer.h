@@ -8,6 +8,7 @@
 #include "contrace.h"
 #include "hist.h"
 #include "keyed.h"
+#include "schema.h"
 
 struct tracer;
 
@@ -55,7 +56,8 @@ enum ct_lost {
 	CT_LOST_DISK,		/* disk events lost: the disk or in-flight request table was full */
 	CT_LOST_NR,
 };
-extern const char *const ct_lost_names[CT_LOST_NR];
+/* Each counter's key in a window's "lost" (schema.h). */
+extern const enum ct_lost_key ct_lost_key_of[CT_LOST_NR];
 void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
 
 /* Entries ever made in the endpoint [0] and disk [1] tables, cumulative. */

@@ -8,20 +8,8 @@
 #include <string.h>
 #include "histo.h"
 #include "safefile.h"
+#include "schema.h"
 #include "span.h"
-
-/* The off-CPU reasons' names in windows.jsonl, in report order (docs/windows.md). */
-const char *const ct_off_names[CT_OFF_NR] = {
-	[CT_OFF_DISK] = "disk",	    [CT_OFF_DSTATE] = "uninterruptible",
-	[CT_OFF_SOCKET] = "socket", [CT_OFF_POLL] = "poll",
-	[CT_OFF_LOCK] = "lock",	    [CT_OFF_SLEEP] = "sleep",
-	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
-	[CT_OFF_OTHER] = "other",
-};
-static const char *const lost_names[CT_SPAN_LOST] = {
-	"storage_full", "recursion", "endpoints_full", "disk_full", "endpoints_evicted",
-	"disk_evicted", "repaired", "repaired_ns", "unsplit", "unsplit_ns",
-};
 
 json_t *ct_json_loadat(int dirfd, const char *name)
 {
@@ -442,9 +430,9 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	sum2(s->kernel, json_object_get(j, "kernel"));
 	sum2(s->system, json_object_get(win, "system"));
 	lost = json_object_get(win, "lost");
-	for (int k = 0; k < CT_SPAN_LOST; k++)
-		s->lost[k] += ct_json_u64(k < CT_SPAN_LOST_NODE ? lost : json_object_get(j, "lost"),
-					  lost_names[k]);
+	for (int k = 0; k < CT_LK_NR; k++)
+		s->lost[k] += ct_json_u64(k < CT_LK_FIRST_JOB ? lost : json_object_get(j, "lost"),
+					  ct_lost_keys[k]);
 	if (json_is_true(json_object_get(j, "ended")))
 		s->ended = true;
 	if (read_progress(j, &p)) {
@@ -461,8 +449,10 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 bool span__gap_note(const json_t *job, char *buf, size_t len)
 {
 	const json_t *lost = json_object_get(job, "lost"), *off = json_object_get(job, "offcpu"), *v;
-	uint64_t rep = ct_json_u64(lost, "repaired"), rep_ns = ct_json_u64(lost, "repaired_ns");
-	uint64_t un = ct_json_u64(lost, "unsplit"), un_ns = ct_json_u64(lost, "unsplit_ns");
+	uint64_t rep = ct_json_u64(lost, ct_lost_keys[CT_LK_REPAIRED]);
+	uint64_t rep_ns = ct_json_u64(lost, ct_lost_keys[CT_LK_REPAIRED_NS]);
+	uint64_t un = ct_json_u64(lost, ct_lost_keys[CT_LK_UNSPLIT]);
+	uint64_t un_ns = ct_json_u64(lost, ct_lost_keys[CT_LK_UNSPLIT_NS]);
 	uint64_t thread = ct_json_u64(json_object_get(job, "cpu"), "oncpu_ns") +
 			  ct_json_u64(json_object_get(job, "runq"), "ns");
 	const json_t *uns = json_object_get(job, "unslotted");
@@ -662,8 +652,8 @@ json_t *span__to_json(const struct ct_span *s)
 		json_object_set_new(off, ct_off_names[r],
 				    json_pack("{sIsI}", "ns", (json_int_t)s->off_ns[r], "count",
 					      (json_int_t)s->off_cnt[r]));
-	for (int k = 0; k < CT_SPAN_LOST; k++)
-		json_object_set_new(lost, lost_names[k], json_integer((json_int_t)s->lost[k]));
+	for (int k = 0; k < CT_LK_NR; k++)
+		json_object_set_new(lost, ct_lost_keys[k], json_integer((json_int_t)s->lost[k]));
 	if (s->nprog) {
 		json_object_set_new(prog, "first", progress__to_json(&s->prog_first));
 		json_object_set_new(prog, "last", progress__to_json(&s->prog_last));

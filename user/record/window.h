@@ -7,10 +7,7 @@
 #include <stdint.h>
 #include "jobs.h"
 #include "keyed.h"
-
-#define CT_SCHEMA_VERSION 1
-
-extern const char *const ct_off_names[CT_OFF_NR];
+#include "schema.h"
 
 /* Delta of cumulative counters; one that went backwards was reset, so all of it is new. */
 void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n);

@@ -429,10 +429,11 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 			json_object_set_new(o, "unslotted", u);
 	}
 	json_object_set_new(o, "kernel", kern);
-	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", "repaired",
-						 (json_int_t)s->repaired, "repaired_ns",
-						 (json_int_t)s->repaired_ns, "unsplit",
-						 (json_int_t)s->unsplit, "unsplit_ns",
+	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", ct_lost_keys[CT_LK_REPAIRED],
+						 (json_int_t)s->repaired,
+						 ct_lost_keys[CT_LK_REPAIRED_NS],
+						 (json_int_t)s->repaired_ns, ct_lost_keys[CT_LK_UNSPLIT],
+						 (json_int_t)s->unsplit, ct_lost_keys[CT_LK_UNSPLIT_NS],
 						 (json_int_t)s->unsplit_ns));
 	return o;
 }
@@ -463,12 +464,13 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 		json_array_append_new(jobs, job_json(w, js, js->v[i]));
 	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
 	for (int k = 0; k < CT_LOST_NR; k++)
-		json_object_set_new(lost, ct_lost_names[k], json_integer((json_int_t)d[k]));
+		json_object_set_new(lost, ct_lost_keys[ct_lost_key_of[k]],
+				    json_integer((json_int_t)d[k]));
 	/* Dropped to make room, least recently used: every entry made and no longer there. */
-	json_object_set_new(lost, "endpoints_evicted",
+	json_object_set_new(lost, ct_lost_keys[CT_LK_ENDPOINTS_EVICTED],
 			    json_integer(evicted(w->created_cur[0], w->eps_cur.n,
 						 w->created_base[0], w->eps_base.n)));
-	json_object_set_new(lost, "disk_evicted",
+	json_object_set_new(lost, ct_lost_keys[CT_LK_DISK_EVICTED],
 			    json_integer(evicted(w->created_cur[1], w->disk_cur.n,
 						 w->created_base[1], w->disk_base.n)));
 	return json_pack("{ss si ss sI ss ss sI sI sf sb so so so}", "type", "window", "v",

@@ -14,9 +14,8 @@
 #include "contrace.h"
 #include "hist.h"
 #include "progress.h"
+#include "schema.h"
 #include "util.h"
-
-extern const char *const ct_off_names[CT_OFF_NR];
 
 /* One endpoint's socket waits and TCP figures, summed over the span's windows. */
 struct ct_span_ep {
@@ -34,12 +33,6 @@ struct ct_span_disk {
 	uint64_t count, bytes, merged, no_start, queue_ns, dev_ns;
 	uint64_t qhist[CT_HIST_NBUCKETS], dhist[CT_HIST_NBUCKETS];
 };
-
-/* The window's (node-wide) storage_full, recursion, endpoints_full, disk_full,
- * endpoints_evicted, disk_evicted, then the job's own repaired, repaired_ns, unsplit,
- * unsplit_ns (docs/windows.md). */
-#define CT_SPAN_LOST_NODE 6
-#define CT_SPAN_LOST 10
 
 /* What per-unit figures divide: the job's figures over windows whose units of work are known. */
 struct ct_span_cov {
@@ -63,7 +56,7 @@ struct ct_span {
 	json_t *culprits;		/* {"B": {"runq_ns": n, "count": n, "preempts": n}, ...} */
 	json_t *kernel;			/* {"cpu.pressure": {"some_total_us": n, ...}, ...} */
 	json_t *system;			/* node PSI over the same windows */
-	uint64_t lost[CT_SPAN_LOST];
+	uint64_t lost[CT_LK_NR];	/* by enum ct_lost_key (schema.h) */
 	struct ct_span_ep *eps;		/* [neps], in order of first appearance */
 	int neps;
 	struct ct_span_disk *disks;	/* [ndisks] */

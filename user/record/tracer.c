@@ -338,13 +338,13 @@ void tracer__read(struct tracer *t, uint32_t slot, struct ct_totals *tot)
 	tot->s.runq_max_ns = max;
 }
 
-const char *const ct_lost_names[CT_LOST_NR] = {
-	[CT_LOST_STORAGE] = "storage_full",
-	[CT_LOST_RECURSION] = "recursion",
-	[CT_LOST_REPAIRED] = "repaired",
-	[CT_LOST_UNSPLIT] = "unsplit",
-	[CT_LOST_ENDPOINTS] = "endpoints_full",
-	[CT_LOST_DISK] = "disk_full",
+const enum ct_lost_key ct_lost_key_of[CT_LOST_NR] = {
+	[CT_LOST_STORAGE] = CT_LK_STORAGE_FULL,
+	[CT_LOST_RECURSION] = CT_LK_RECURSION,
+	[CT_LOST_REPAIRED] = CT_LK_REPAIRED,
+	[CT_LOST_UNSPLIT] = CT_LK_UNSPLIT,
+	[CT_LOST_ENDPOINTS] = CT_LK_ENDPOINTS_FULL,
+	[CT_LOST_DISK] = CT_LK_DISK_FULL,
 };
 
 const char *tracer__missing(const struct tracer *t)
