@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Reading windows.jsonl back: sums over a span, merged histograms, units of work, bad lines. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "histo.h"
@@ -301,6 +302,22 @@ static void test_units_before_recording(void)
 	free(buf);
 }
 
+/* A recording of a newer schema is refused at its first such line, never read as if v1. */
+static void test_newer_schema(void)
+{
+	const char *text = "{\"type\":\"session\",\"v\":1}\n"
+			   "{\"type\":\"window\",\"v\":1,\"start_ns\":1,\"end_ns\":2,\"jobs\":[]}\n"
+			   "{\"type\":\"window\",\"v\":2,\"start_ns\":2,\"end_ns\":3,\"jobs\":[]}\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct span_scan st;
+
+	CHECK(span__scan(f, NULL, NULL, &st) == -EPROTONOSUPPORT && st.newer_v == 2 &&
+		      st.newer_line == 3 && st.windows == 1,
+	      "refused at line %d (v%d), after %d windows", st.newer_line, st.newer_v, st.windows);
+	json_decref(st.session);
+	fclose(f);
+}
+
 int main(void)
 {
 	RUN(test_span_sums);
@@ -308,6 +325,7 @@ int main(void)
 	RUN(test_units_from_start);
 	RUN(test_gap_between_sessions);
 	RUN(test_units_before_recording);
+	RUN(test_newer_schema);
 	RUN(test_bad_entries);
 	return UT_EXIT();
 }

@@ -55,7 +55,14 @@ int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st)
 		const char *type = json_string_value(json_object_get(o, "type"));
 
 		st->lines++;
-		if (type && !strcmp(type, "window") && json_is_array(json_object_get(o, "jobs"))) {
+		if (type && json_integer_value(json_object_get(o, "v")) > CT_SCHEMA_VERSION &&
+		    (!strcmp(type, "window") || !strcmp(type, "session"))) {
+			/* its fields may mean other things now: no guessing */
+			st->newer_v = (int)json_integer_value(json_object_get(o, "v"));
+			st->newer_line = st->lines;
+			ret = -EPROTONOSUPPORT;
+		} else if (type && !strcmp(type, "window") &&
+			   json_is_array(json_object_get(o, "jobs"))) {
 			st->windows++;
 			ret = fn ? fn(o, arg) : 0;
 		} else if (type && !strcmp(type, "session")) {
@@ -84,6 +91,10 @@ int span__scan_path(const char *path, span_window_fn fn, void *arg, struct span_
 		return ret;
 	}
 	ret = span__scan(f, fn, arg, st);
+	if (ret == -EPROTONOSUPPORT && st->newer_v)
+		ct_err("%s:%d: written by a newer contrace (windows.jsonl v%d; this one reads v%d): "
+		       "read it with that version", path, st->newer_line, st->newer_v,
+		       CT_SCHEMA_VERSION);
 	if (!ret && ferror(f)) {
 		ret = -EIO;
 		ct_err("cannot read %s: %s", path, strerror(EIO));

@@ -97,11 +97,13 @@ struct span_scan {
 	int bad_lines;		/* not JSON, or not an object with a known type */
 	int first_bad_line;
 	json_t *session;	/* the last session line seen (a new reference), or NULL */
+	int newer_v, newer_line;	/* a line of a newer schema than CT_SCHEMA_VERSION */
 };
 
 /*
  * Every window line of @f in order. Lines that do not parse are counted and skipped (a torn
- * last line after a crash is normal). Returns 0 or the callback's non-zero value.
+ * last line after a crash is normal). Returns 0, the callback's non-zero value, or
+ * -EPROTONOSUPPORT at a session or window line of a newer schema (newer_v, newer_line).
  */
 int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st);
 /* Open @path and scan it; -errno with a message naming @path when it cannot be read. */
