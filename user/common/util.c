@@ -282,3 +282,9 @@ int ct_copy_buf(FILE *in, struct ct_buf *b)
 		ct_buf_add(b, buf, n);
 	return ferror(in) ? -EIO : 0;
 }
+
+void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = cur[i] >= prev[i] ? cur[i] - prev[i] : cur[i];
+}

@@ -53,4 +53,7 @@ int ct_gzip_copy(FILE *in, FILE *out);
 /* Append all of @in to @b; 0 or -EIO. */
 int ct_copy_buf(FILE *in, struct ct_buf *b);
 
+/* Delta of cumulative counters; one that went backwards was reset, so all of it is new. */
+void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n);
+
 #endif /* CONTRACE_UTIL_H */

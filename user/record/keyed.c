@@ -4,7 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "keyed.h"
-#include "window.h"
+#include "util.h"
 
 void keyed__init(struct keyed *s, size_t ksz, size_t vsz)
 {

@@ -30,12 +30,6 @@ const char *const ct_disk_op_names[CT_DISK_NR] = {
 	[CT_DISK_DISCARD] = "discard", [CT_DISK_OTHER] = "other",
 };
 
-void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = cur[i] >= prev[i] ? cur[i] - prev[i] : cur[i];
-}
-
 /* {"key": delta, ...} for keys present in both reads; NULL when either read failed. */
 static json_t *kv_delta_json(const struct ct_kv *cur, bool cur_ok, const struct ct_kv *base,
 			     bool base_ok)

@@ -9,9 +9,6 @@
 #include "keyed.h"
 #include "schema.h"
 
-/* Delta of cumulative counters; one that went backwards was reset, so all of it is new. */
-void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n);
-
 struct window {
 	uint64_t seq;
 	uint64_t start_real, end_real;	/* CLOCK_REALTIME ns */
