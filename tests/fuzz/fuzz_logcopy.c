@@ -3,8 +3,8 @@
  * libFuzzer target for a job's log as a snapshot copies it: the input is the whole log (any
  * bytes, any line lengths). Under a tiny --max-log the copy must stay within what the kept
  * lines' shares allow; untrimmed and unredacted it must be the input, line for line. The
- * first byte picks the redaction state's format check too: the same bytes go through
- * redact__load as a state file.
+ * first byte picks the variant: 'R' redacts, 'U' never trims, 'S' also reads the rest as a
+ * redaction state file (redact__load).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Trimmed: kept lines are cut to max(256, 512 / 6) bytes and say so in under 64. */
 	if (st.trimmed && !o.red && log_len > (st.lines_out + 1) * (256 + 64 + 1) + 64)
 		abort();
-	if (size > 1)
+	if (data[0] == 'S' && size > 1) /* a file write per try: only when asked */
 		state_load(data + 1, size - 1);
 	logcopy__stats_free(&st);
 	redact__free(o.red);

