@@ -67,11 +67,12 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	if (c->file != (__u64)f || connecting) {
 		m = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
 		c->file = (__u64)f;
-		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE : 0xff;
+		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE :
+									       CT_FILE_NONE;
 		if (c->file_reason == CT_OFF_SOCKET)
 			file_endpoint(f, c);
 	}
-	if (c->file_reason == 0xff)
+	if (c->file_reason == CT_FILE_NONE)
 		return fallback;
 	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
 	/* TCP's smoothed RTT as the wait begins (srtt_us holds 8 x the RTT in us). */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The maps and settings every BPF file shares: their types, and extern declarations of the
+ * one definition each has in job.bpf.c (bpftool links the objects into one skeleton).
+ */
+#ifndef CONTRACE_MAPS_BPF_H
+#define CONTRACE_MAPS_BPF_H
+
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "contrace.h"
+#include "hist.h"
+
+#define PF_KTHREAD 0x00200000
+#define CT_FILE_NONE 0xff	/* ct_task.file_reason: the file is neither a socket nor a pipe */
+
+/* The scheduler's own per-task counters: exact whether or not a tracepoint fires. */
+struct ct_sched_cnt {
+	__u64 exec;		/* se.sum_exec_runtime: on-CPU ns */
+	__u64 delay;		/* sched_info.run_delay: run-queue ns */
+	__u64 runs;		/* sched_info.pcount: times it got a CPU */
+	__u64 nvcsw, nivcsw;
+};
+
+struct ct_task {
+	__u64 out_ts;		/* its last traced switch-out (0: none yet) */
+	__u64 in_ts;		/* its last traced switch-in */
+	struct ct_sched_cnt cnt;	/* the counters at out_ts */
+	__u64 cset;		/* css_set the job was resolved from */
+	__u64 file;		/* file last classified by its mode... */
+	__u32 gen;		/* ct_job_gen at resolution */
+	__u16 job;
+	__u8 blocked;		/* it blocked at out_ts, for reason (else it was preempted) */
+	__u8 reason;
+	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
+	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
+	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
+	__u8 pad;
+	__u32 srtt_us;
+	struct ct_ep ep;
+	__u64 sk;		/* the cached socket file's struct sock */
+	__u64 majflt;		/* task's maj_flt + 1 when last seen (0: not seen yet) */
+	__u64 reclaim_ts;	/* in reclaim since (0: not in reclaim) */
+};
+
+struct ct_task_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ct_task);
+};
+
+struct ct_cgroup_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_CGROUPS);
+	__type(key, struct ct_cgkey);
+	__type(value, __u32);
+};
+
+/* max_entries of the three arrays below are set by user space from the CPU count. */
+struct ct_stats_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_job_stats);
+};
+
+struct ct_hist {
+	__u64 b[CT_HIST_NBUCKETS];
+};
+
+struct ct_hist_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_hist);
+};
+
+struct ct_pair_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_pair_stats);
+};
+
+/*
+ * Endpoint and disk tables drop their least recently used entry when full, so a job that
+ * touched a thousand ports cannot lock the next job out; user space counts what vanished.
+ */
+struct ct_ep_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CT_EP_ENTRIES);
+	__type(key, struct ct_ep_key);
+	__type(value, struct ct_ep_stats);
+};
+
+struct ct_disk_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CT_DISK_ENTRIES);
+	__type(key, struct ct_disk_key);
+	__type(value, struct ct_disk_stats);
+};
+
+struct ct_ring_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* one per CPU, set by user space */
+	__type(key, __u32);
+	__type(value, struct ct_ring);
+};
+
+extern struct ct_task_map ct_tasks SEC(".maps");
+extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
+extern struct ct_cgroup_map ct_cgroups SEC(".maps");
+extern struct ct_stats_map ct_stats SEC(".maps");	/* [cpu][slot] */
+extern struct ct_hist_map ct_hists SEC(".maps");	/* [cpu][slot][kind] */
+extern struct ct_pair_map ct_pairs SEC(".maps");	/* [cpu][victim][culprit] */
+extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
+extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
+
+extern const volatile __u32 targ_max_jobs;
+extern const volatile bool targ_switch_state_arg;
+extern const volatile bool targ_retrans_err_arg;
+extern const volatile __u32 targ_nhier;
+extern const volatile __u32 targ_hier[CT_MAX_HIER];
+extern volatile __u32 ct_job_gen;
+extern const volatile __u64 targ_t0_ns;	/* tasks started since are counted from birth */
+extern const volatile __u32 targ_drop_idle_pct;	/* tests: ignore this % of switches out of idle */
+extern __u64 ct_drops;
+extern __u64 ct_ep_full;	/* endpoint events lost: ct_eps full */
+extern __u64 ct_disk_full;	/* disk events lost: ct_disk or the request table full */
+extern __u64 ct_ep_created, ct_disk_created;	/* entries ever made in ct_eps, ct_disk */
+extern const volatile __u16 targ_eph_lo, targ_eph_hi;	/* ephemeral port range */
+extern struct ct_ep_stats ct_zero_ep;
+extern struct ct_disk_stats ct_zero_disk;
+
+#endif /* CONTRACE_MAPS_BPF_H */
