@@ -405,6 +405,10 @@ static void compare_setup(struct report *r, struct cmp *c)
 	c->ok = true;
 }
 
+/* The first two questions; the four resource questions are in `resources` below. */
+static const char Q_ETA[] = "Is the ETA degradation between t0 and t1 confirmed?";
+static const char Q_HOTSPOTS[] = "Do profile hotspots explain more CPU per unit?";
+
 static void judge_eta(struct report *r, const struct cmp *c)
 {
 	struct rjob *a = &r->jobs[r->a];
@@ -414,7 +418,7 @@ static void judge_eta(struct report *r, const struct cmp *c)
 	char x[32], y[32];
 	json_t *ev;
 
-	ev = verdict(r, "Is the ETA degradation between t0 and t1 confirmed?", ans,
+	ev = verdict(r, Q_ETA, ans,
 		     confidence(c->u0, c->u1, c->w0, c->w1));
 	say(ev, "%s's wall time per unit: %s at %s (%lld units in %d windows), %s at %s (%lld "
 	    "units in %d windows): %+.0f%%", a->name, ct_fmt_ns(c->wall0, x, sizeof(x)), a->snap[0].tag,
@@ -456,7 +460,7 @@ static void judge_cpu(struct report *r, const struct cmp *c)
 	char x[32], y[32], z[32];
 	json_t *ev;
 
-	ev = verdict(r, "Do profile hotspots explain more CPU per unit?",
+	ev = verdict(r, Q_HOTSPOTS,
 		     c->dwall <= 0 ? "no: nothing to explain" : yes ? "yes" : "no",
 		     confidence(c->u0, c->u1, c->w0, c->w1));
 	say(ev, "%s's CPU per unit (contrace's on-CPU time): %s at %s, %s at %s (%+.0f%%)", a->name,
@@ -469,10 +473,6 @@ static void judge_cpu(struct report *r, const struct cmp *c)
 		    !a->snap[0].profile[0] ? a->snap[0].tag : a->snap[1].tag);
 }
 
-struct resource {
-	const char *name, *question;
-	double v0, v1;		/* per unit, ns */
-};
 
 /* Who caused A's run-queue delay in the t1 span. */
 static void cpu_culprits(json_t *ev, const struct cmp *c, const char *victim)
@@ -683,47 +683,104 @@ static void servers(struct report *r, json_t *ev, const struct cmp *c, const cha
 	}
 }
 
+static double pu_runq(const json_t *s)
+{
+	return per_unit(s, "runq_ns");
+}
+
+static double pu_disk(const json_t *s)
+{
+	return per_unit_off(s, "disk") + per_unit_off(s, "uninterruptible");
+}
+
+static double pu_reclaim(const json_t *s)
+{
+	return per_unit(s, "reclaim_ns");
+}
+
+static double pu_socket(const json_t *s)
+{
+	return per_unit(s, "socket_wait_ns");
+}
+
+static void ev_cpu(struct report *r, json_t *ev, const struct cmp *c, const char *a, const char *b)
+{
+	(void)r;
+	(void)b;
+	cpu_culprits(ev, c, a);
+}
+
+static void ev_disk(struct report *r, json_t *ev, const struct cmp *c, const char *a,
+		    const char *b)
+{
+	(void)r;
+	disk_evidence(ev, c, a, b);
+}
+
+static void ev_memory(struct report *r, json_t *ev, const struct cmp *c, const char *a,
+		      const char *b)
+{
+	(void)r;
+	(void)b;
+	memory_evidence(ev, c, a);
+}
+
+static void ev_net(struct report *r, json_t *ev, const struct cmp *c, const char *a, const char *b)
+{
+	servers(r, ev, c, endpoint_evidence(r, ev, c, a, b));
+}
+
+/* The four resource questions: what each measures per unit of work, and its evidence. */
+static const struct resource {
+	const char *name, *question;
+	double (*per_unit)(const json_t *span);	/* ns per unit */
+	void (*evidence)(struct report *r, json_t *ev, const struct cmp *c, const char *a,
+			 const char *b);
+} resources[] = {
+	{ "CPU (run-queue delay)", "Is there CPU contention caused by the concurrency?", pu_runq,
+	  ev_cpu },
+	{ "disk I/O", "Is there I/O contention caused by the concurrency?", pu_disk, ev_disk },
+	{ "memory (reclaim stalls)", "Is there memory or swap contention caused by the concurrency?",
+	  pu_reclaim, ev_memory },
+	{ "network or a shared server (socket wait)",
+	  "Is there network or shared-server contention caused by the concurrency?", pu_socket,
+	  ev_net },
+};
+#define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
+
 static void judge_resources(struct report *r, const struct cmp *c)
 {
 	struct rjob *a = &r->jobs[r->a], *b = r->b >= 0 ? &r->jobs[r->b] : NULL;
-	struct resource res[] = {
-		{ "CPU (run-queue delay)", "Is there CPU contention caused by the concurrency?",
-		  per_unit(c->a0, "runq_ns"), per_unit(c->a1, "runq_ns") },
-		{ "disk I/O", "Is there I/O contention caused by the concurrency?",
-		  per_unit_off(c->a0, "disk") + per_unit_off(c->a0, "uninterruptible"),
-		  per_unit_off(c->a1, "disk") + per_unit_off(c->a1, "uninterruptible") },
-		{ "memory (reclaim stalls)",
-		  "Is there memory or swap contention caused by the concurrency?",
-		  per_unit(c->a0, "reclaim_ns"), per_unit(c->a1, "reclaim_ns") },
-		{ "network or a shared server (socket wait)",
-		  "Is there network or shared-server contention caused by the concurrency?",
-		  per_unit(c->a0, "socket_wait_ns"), per_unit(c->a1, "socket_wait_ns") },
-	};
+	double v0[N_RESOURCES], v1[N_RESOURCES];
 	int main_res = -1;
 	char x[32], y[32], z[32];
 
-	for (unsigned k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
-		double d = res[k].v1 - res[k].v0;
+	for (unsigned k = 0; k < N_RESOURCES; k++) {
+		double d;
 
-		if (isfinite(d) && (main_res < 0 || d > res[main_res].v1 - res[main_res].v0))
+		v0[k] = resources[k].per_unit(c->a0);
+		v1[k] = resources[k].per_unit(c->a1);
+		d = v1[k] - v0[k];
+		if (isfinite(d) && (main_res < 0 || d > v1[main_res] - v0[main_res]))
 			main_res = (int)k;
 	}
-	for (unsigned k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
-		double d = res[k].v1 - res[k].v0, share = c->dwall > 0 ? d / c->dwall : NAN;
-		double ch = rpt_pct(res[k].v0, res[k].v1);
-		bool rose = isfinite(d) && d > 0 && (ch >= DEGRADED_PCT || !(res[k].v0 > 0)) &&
+	for (unsigned k = 0; k < N_RESOURCES; k++) {
+		const struct resource *res = &resources[k];
+		double d = v1[k] - v0[k], share = c->dwall > 0 ? d / c->dwall : NAN;
+		double ch = rpt_pct(v0[k], v1[k]);
+		bool rose = isfinite(d) && d > 0 && (ch >= DEGRADED_PCT || !(v0[k] > 0)) &&
 			    share >= SHARE_MIN;
 		const char *ans = !isfinite(d) ? "not enough data" : rose ? "yes" : "no";
-		json_t *ev = verdict(r, res[k].question, ans,
+		json_t *ev = verdict(r, res->question, ans,
 				     !isfinite(d) ? "none" :
 						    confidence(c->u0, c->u1, c->w0, c->w1));
 
 		json_object_set_new(json_array_get(r->verdicts, json_array_size(r->verdicts) - 1),
 				    "main_cause", json_boolean(rose && (int)k == main_res));
 		if (rose && (int)k == main_res)
-			json_object_set_new(r->facts, "cause", json_string(res[k].name));
+			json_object_set_new(r->facts, "cause", json_string(res->name));
 		if (!isfinite(d)) {
-			say(ev, "%s is not measured for %s in both spans", res[k].name, a->name);
+			say(ev, "%s is not measured for %s in both spans", res->name, a->name);
 			continue;
 		}
 		{
@@ -735,21 +792,13 @@ static void judge_resources(struct report *r, const struct cmp *c)
 				snprintf(tail, sizeof(tail), ": %s of the %s rise in wall time per unit "
 					 "(%.0f%%)", ct_fmt_ns(d, z, sizeof(z)),
 					 ct_fmt_ns(c->dwall, (char[32]){ 0 }, 32), 100 * share);
-			say(ev, "%s per unit for %s: %s at t0, %s at t1 (%s)%s", res[k].name, a->name,
-			    ct_fmt_ns(res[k].v0, x, sizeof(x)), ct_fmt_ns(res[k].v1, y, sizeof(y)),
+			say(ev, "%s per unit for %s: %s at t0, %s at t1 (%s)%s", res->name, a->name,
+			    ct_fmt_ns(v0[k], x, sizeof(x)), ct_fmt_ns(v1[k], y, sizeof(y)),
 			    d == 0 ? "unchanged" : chs, tail);
 		}
 		if (rose && (int)k == main_res)
 			say(ev, "this is the largest cause of %s's slowdown", a->name);
-		if (k == 0)
-			cpu_culprits(ev, c, a->name);
-		if (k == 1)
-			disk_evidence(ev, c, a->name, b ? b->name : NULL);
-		if (k == 2)
-			memory_evidence(ev, c, a->name);
-		if (k == 3)
-			servers(r, ev, c, endpoint_evidence(r, ev, c, a->name, b ? b->name : NULL));
-
+		res->evidence(r, ev, c, a->name, b ? b->name : NULL);
 	}
 }
 
@@ -761,17 +810,10 @@ void report__judge(struct report *r)
 	r->facts = json_object();
 	compare_setup(r, &c);
 	if (!c.ok) {
-		const char *qs[] = {
-			"Is the ETA degradation between t0 and t1 confirmed?",
-			"Do profile hotspots explain more CPU per unit?",
-			"Is there CPU contention caused by the concurrency?",
-			"Is there I/O contention caused by the concurrency?",
-			"Is there memory or swap contention caused by the concurrency?",
-			"Is there network or shared-server contention caused by the concurrency?",
-		};
-
-		for (unsigned i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-			say(verdict(r, qs[i], "not enough data", "none"), "%s", c.why);
+		say(verdict(r, Q_ETA, "not enough data", "none"), "%s", c.why);
+		say(verdict(r, Q_HOTSPOTS, "not enough data", "none"), "%s", c.why);
+		for (unsigned k = 0; k < N_RESOURCES; k++)
+			say(verdict(r, resources[k].question, "not enough data", "none"), "%s", c.why);
 		return;
 	}
 	judge_eta(r, &c);
