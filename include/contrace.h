@@ -12,6 +12,7 @@
 #define CT_MAX_DEPTH		32	/* cgroup ancestors walked on a cache miss */
 #define CT_MAX_CGROUPS		4096	/* cgroups registered as job roots */
 #define CT_MAX_JOBS_DEFAULT	64	/* job slots, including the reserved ones below */
+#define CT_MAX_JOBS_LIMIT	1024	/* the most --max-jobs allows */
 #define CT_HIER_V2		0xffffffffu	/* hierarchy id of cgroup v2 (else a v1 subsys id) */
 
 /* Job slots. A slot indexes every per-job array; user jobs start at CT_SLOT_FIRST_JOB. */

@@ -53,6 +53,10 @@ int ct_gzip_copy(FILE *in, FILE *out);
 /* Append all of @in to @b; 0 or -EIO. */
 int ct_copy_buf(FILE *in, struct ct_buf *b);
 
+/* Path buffers: a cgroup or file path (the kernel's PATH_MAX), and one with a name under it. */
+#define CT_PATH_LEN 4096
+#define CT_FILE_LEN (CT_PATH_LEN + 512)
+
 /* Delta of cumulative counters; one that went backwards was reset, so all of it is new. */
 void ct_delta(uint64_t *out, const uint64_t *cur, const uint64_t *prev, size_t n);
 

@@ -149,7 +149,7 @@ int cgroup__id(const char *path, uint64_t *id)
 int cgroup__cpu_usage_ns(const char *path, uint64_t *ns)
 {
 	static const char *const keys[] = { "usage_usec", NULL };
-	char file[4200], buf[4096];
+	char file[CT_FILE_LEN], buf[4096];
 	struct ct_kv kv;
 	unsigned long long v;
 
@@ -219,7 +219,7 @@ int cgroup__default_root(char *buf, size_t len)
 
 int cgroup__attach(const char *path, pid_t pid)
 {
-	char file[4200], num[32];
+	char file[CT_FILE_LEN], num[32];
 	int fd, err;
 
 	snprintf(file, sizeof(file), "%s/cgroup.procs", path);

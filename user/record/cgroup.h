@@ -7,9 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util.h"
 
 struct ct_cgroup {
-	char path[4096];	/* canonical absolute path */
+	char path[CT_PATH_LEN];	/* canonical absolute path */
 	uint32_t hier;		/* CT_HIER_V2 or a v1 cgroup_subsys_id */
 	uint64_t id;		/* kernfs node id, as the kernel's cgroup id */
 };

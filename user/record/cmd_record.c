@@ -132,7 +132,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		o->out = arg;
 		break;
 	case OPT_MAX_JOBS:
-		if (ct_parse_long("--max-jobs", arg, CT_SLOT_FIRST_JOB + 1, 1024, &l))
+		if (ct_parse_long("--max-jobs", arg, CT_SLOT_FIRST_JOB + 1, CT_MAX_JOBS_LIMIT, &l))
 			exit(2);
 		o->max_jobs = l;
 		break;
@@ -299,8 +299,8 @@ struct recorder {
 	struct window w;
 	struct child child;
 	char session[128];
-	char out_path[4200];
-	char cmd_cgroup[4200];
+	char out_path[CT_FILE_LEN];
+	char cmd_cgroup[CT_FILE_LEN];
 	struct safedir out;	/* OUT */
 	int out_fd;
 	struct logtail logs[64];
@@ -453,7 +453,7 @@ static void sweep_stale(const char *root)
 {
 	DIR *d = opendir(root);
 	struct dirent *e;
-	char path[4400], *end;
+	char path[CT_FILE_LEN], *end;
 	long pid;
 
 	while (d && (e = readdir(d))) {
@@ -474,7 +474,7 @@ static void sweep_stale(const char *root)
 
 static int setup_jobs(struct recorder *r)
 {
-	char root[4096], base[CT_NAME_MAX], *arg0;
+	char root[CT_PATH_LEN], base[CT_NAME_MAX], *arg0;
 	struct ct_job *j;
 	int err;
 
@@ -619,7 +619,7 @@ static int record(struct recorder *r)
 	memcpy(to.hier, r->jobs.hier, sizeof(to.hier));
 	if (tracer__open(&r->tr, &to))
 		return 1;
-	if (jobs__attach(&r->jobs, r->tr) || open_out(r))
+	if (window__init(&r->w, &r->jobs, r->tr) || jobs__attach(&r->jobs, r->tr) || open_out(r))
 		return 1;
 	window__start(&r->w, r->tr);
 	if (r->o.cmd) {

@@ -9,44 +9,6 @@
 
 static const char *const reserved[] = { "idle", "other", "kernel", "writeback" };
 
-const char *const ct_kfile_names[CT_KFILES] = { "cpu.pressure", "io.pressure",
-						 "memory.pressure", "cpu.stat", "memory.stat" };
-
-/*
- * The counters of memory.stat (v1 and v2 names) that say "memory stall": faults, swapping,
- * reclaim, refaults. Its gauges (usage, swap in use) would make no sense as deltas.
- */
-const char *const ct_memstat_keys[] = {
-	"pgfault", "pgmajfault", "total_pgmajfault", "pgpgin", "pgpgout", "pswpin", "pswpout",
-	"pgscan", "pgsteal", "pgscan_direct", "pgsteal_direct", "workingset_refault_anon",
-	"workingset_refault_file", NULL,
-};
-
-bool ct_read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv)
-{
-	char buf[16384];
-
-	if (ct_read_file(path, buf, sizeof(buf)) <= 0)
-		return false;
-	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat_keys(buf, keys, kv));
-}
-
-void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
-	       bool *ok)
-{
-	char path[4400];
-
-	tracer__read(js->tr, j->slot, tot);
-	for (int k = 0; k < CT_KFILES; k++) {
-		ok[k] = false;
-		if (j->kind < CT_JOB_CGROUP)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
-		/* The pressure files are the first three: "*.pressure" */
-		ok[k] = ct_read_kv(path, k < 3, k == 4 ? ct_memstat_keys : NULL, &kv[k]);
-	}
-}
-
 int jobs__init(struct jobs *js, uint32_t max_jobs)
 {
 	memset(js, 0, sizeof(*js));
@@ -61,8 +23,6 @@ int jobs__init(struct jobs *js, uint32_t max_jobs)
 
 static void job_free(struct ct_job *j)
 {
-	totals__free(&j->base);
-	totals__free(&j->cur);
 	free(j);
 }
 
@@ -149,13 +109,14 @@ static int job_register(struct jobs *js, struct ct_job *j)
 		tracer__invalidate(js->tr);
 		/* a job met at start with tasks was running before recording; later ones are new */
 		if (!js->scanned) {
-			char procs[4200], buf[64];
+			char procs[CT_FILE_LEN], buf[64];
 
 			snprintf(procs, sizeof(procs), "%s/cgroup.procs", j->cg.path);
 			j->ran_before = ct_read_file(procs, buf, sizeof(buf)) > 0;
 		}
 	}
-	job__read(js, j, &j->base, j->kbase, j->kbase_ok);
+	if (js->on_register)
+		js->on_register(js->on_register_arg, j);
 	return 0;
 }
 
@@ -163,7 +124,7 @@ static int job_new(struct jobs *js, const char *name, enum ct_job_kind kind, str
 {
 	struct ct_job *j = calloc(1, sizeof(*j)), **v;
 
-	if (!j || totals__init(&j->base, js->max_jobs) || totals__init(&j->cur, js->max_jobs))
+	if (!j)
 		goto nomem;
 	v = realloc(js->v, (size_t)(js->n + 1) * sizeof(*v));
 	if (!v)
@@ -370,7 +331,7 @@ static bool add_unslotted(struct jobs *js, int parent, const char *name, const c
 	u = &v[js->nunslotted++];
 	memset(u, 0, sizeof(*u));
 	snprintf(u->name, sizeof(u->name), "%s", name);
-	snprintf(u->path, sizeof(u->path), "%.4095s", path);
+	snprintf(u->path, sizeof(u->path), "%.*s", (int)sizeof(u->path) - 1, path);
 	u->parent = parent;
 	u->usage_ok = !cgroup__cpu_usage_ns(path, &ns);
 	u->base_ns = js->scanned ? 0 : ns;
@@ -381,7 +342,7 @@ static bool add_unslotted(struct jobs *js, int parent, const char *name, const c
 static void scan_parent(struct jobs *js, int pi, struct ct_buf *missed, int *nmissed)
 {
 	const struct ct_cgroup *p = &js->parents[pi];
-	char path[4400], name[CT_NAME_MAX];
+	char path[CT_FILE_LEN], name[CT_NAME_MAX];
 	struct ct_unslotted *u;
 	struct dirent *de;
 	DIR *d = opendir(p->path);

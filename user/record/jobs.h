@@ -20,8 +20,7 @@ enum ct_job_kind {
 	CT_JOB_CMD,	/* the cgroup of `record -- CMD` */
 };
 
-#define CT_KFILES 5	/* cgroupfs cross-check files per job: see jobs.c */
-
+/* A job: what it is called, where its tasks are, its slot. Its counters are the sampler's. */
 struct ct_job {
 	char name[CT_NAME_MAX];
 	enum ct_job_kind kind;
@@ -29,10 +28,6 @@ struct ct_job {
 	struct ct_cgroup cg;	/* cgroup kinds only */
 	bool gone;		/* cgroup removed: reported in one more window, then retired */
 	bool ran_before;	/* it had tasks when recording began: its count did not start at 0 */
-	struct ct_totals base;	/* cumulative counters at the last written window */
-	struct ct_totals cur;	/* read for the window being written */
-	struct ct_kv kbase[CT_KFILES], kcur[CT_KFILES];
-	bool kbase_ok[CT_KFILES], kcur_ok[CT_KFILES];
 };
 
 /*
@@ -41,7 +36,7 @@ struct ct_job {
  */
 struct ct_unslotted {
 	char name[CT_NAME_MAX];
-	char path[4096];
+	char path[CT_PATH_LEN];
 	int parent;		/* index into jobs.parents */
 	uint64_t base_ns, cur_ns;	/* CPU usage at the last window and now */
 	bool usage_ok;		/* its hierarchy keeps a CPU count (cpu.stat, cpuacct.usage) */
@@ -63,6 +58,9 @@ struct jobs {
 	uint32_t max_jobs;
 	bool *slot_used;
 	struct tracer *tr;	/* set by jobs__attach */
+	/* Called when a job takes its slot, for the sampler to take its baseline. */
+	void (*on_register)(void *arg, struct ct_job *j);
+	void *on_register_arg;
 };
 
 int jobs__init(struct jobs *js, uint32_t max_jobs);
@@ -75,7 +73,7 @@ int jobs__add_parent(struct jobs *js, const char *path);
 int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum ct_job_kind kind,
 		     struct ct_job **out);
 
-/* Register every job with the tracer, add `other` and `kernel`, take baselines. */
+/* Register every job with the tracer, add `other`, `kernel` and `writeback`. */
 int jobs__attach(struct jobs *js, struct tracer *tr);
 /*
  * Pick up new children of --jobs-under parents and mark removed ones gone. Children that find
@@ -91,18 +89,6 @@ void jobs__commit_unslotted(struct jobs *js);
 int jobs__parent_of(const struct jobs *js, const struct ct_job *j);
 /* After a window: retire gone jobs, freeing their slots. */
 void jobs__retire_gone(struct jobs *js);
-
-/* cgroupfs cross-check files, read in each cgroup job's directory where they exist. */
-extern const char *const ct_kfile_names[CT_KFILES];
-extern const char *const ct_memstat_keys[];
-/*
- * Read a counter file (@psi: pressure format, else "key value" lines, only @keys if not NULL);
- * false when absent or unreadable.
- */
-bool ct_read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv);
-/* Read @j's cumulative counters now: tracer totals and cgroupfs cross-checks. */
-void job__read(struct jobs *js, struct ct_job *j, struct ct_totals *tot, struct ct_kv *kv,
-	       bool *ok);
 
 /* idle, other, kernel, writeback: names of the reserved slots, never a job's. */
 bool jobs__name_reserved(const char *name);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +15,96 @@ static const char *const job_kinds[] = {
 	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
 };
 
-/* System-wide files: the three PSI totals, then /proc/vmstat's memory-stall counters. */
-static const char *const sys_files[4] = { "/proc/pressure/cpu", "/proc/pressure/io",
-					  "/proc/pressure/memory", "/proc/vmstat" };
-static const char *const sys_names[4] = { "cpu.pressure", "io.pressure", "memory.pressure",
-					  "vmstat" };
+static const char *const sys_files[CT_SYS_NR] = {
+	[CT_SYS_PSI_CPU] = "/proc/pressure/cpu", [CT_SYS_PSI_IO] = "/proc/pressure/io",
+	[CT_SYS_PSI_MEM] = "/proc/pressure/memory", [CT_SYS_VMSTAT] = "/proc/vmstat",
+};
+static const char *const sys_names[CT_SYS_NR] = {
+	[CT_SYS_PSI_CPU] = "cpu.pressure", [CT_SYS_PSI_IO] = "io.pressure",
+	[CT_SYS_PSI_MEM] = "memory.pressure", [CT_SYS_VMSTAT] = "vmstat",
+};
 static const char *const vmstat_keys[] = {
 	"pgmajfault", "pswpin", "pswpout", "allocstall_normal", "allocstall_movable",
 	"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "pgsteal_kswapd",
 	"workingset_refault_anon", "workingset_refault_file", NULL,
 };
+
+/* cgroupfs cross-check files, read in each cgroup job's directory where they exist. */
+const char *const ct_kfile_names[CT_KFILES] = {
+	[CT_KF_PSI_CPU] = "cpu.pressure", [CT_KF_PSI_IO] = "io.pressure",
+	[CT_KF_PSI_MEM] = "memory.pressure", [CT_KF_CPU_STAT] = "cpu.stat",
+	[CT_KF_MEMORY_STAT] = "memory.stat",
+};
+
+/*
+ * The counters of memory.stat (v1 and v2 names) that say "memory stall": faults, swapping,
+ * reclaim, refaults. Its gauges (usage, swap in use) would make no sense as deltas.
+ */
+static const char *const memstat_keys[] = {
+	"pgfault", "pgmajfault", "total_pgmajfault", "pgpgin", "pgpgout", "pswpin", "pswpout",
+	"pgscan", "pgsteal", "pgscan_direct", "pgsteal_direct", "workingset_refault_anon",
+	"workingset_refault_file", NULL,
+};
+
+/*
+ * Read a counter file (@psi: pressure format, else "key value" lines, only @keys if not NULL);
+ * false when absent or unreadable.
+ */
+static bool read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv)
+{
+	char buf[16384];
+
+	if (ct_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat_keys(buf, keys, kv));
+}
+
+/* @j's cumulative counters now into @c's cur (or base): tracer totals, cgroupfs cross-checks. */
+static void sample_read(struct window *w, const struct ct_job *j, bool base)
+{
+	struct job_sample *c = &w->samples[j->slot];
+	struct ct_kv *kv = base ? c->kbase : c->kcur;
+	bool *ok = base ? c->kbase_ok : c->kcur_ok;
+	char path[CT_FILE_LEN];
+
+	tracer__read(w->tr, j->slot, base ? &c->base : &c->cur);
+	for (int k = 0; k < CT_KFILES; k++) {
+		ok[k] = false;
+		if (j->kind < CT_JOB_CGROUP)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
+		ok[k] = read_kv(path, k <= CT_KF_LAST_PSI, k == CT_KF_MEMORY_STAT ? memstat_keys : NULL,
+				&kv[k]);
+	}
+}
+
+/* A job took its slot: the slot's counters as they are now are its baseline. */
+static void on_register(void *arg, struct ct_job *j)
+{
+	struct window *w = arg;
+	struct job_sample *c = &w->samples[j->slot];
+
+	if (!c->base.row && (totals__init(&c->base, w->max_jobs) ||
+			     totals__init(&c->cur, w->max_jobs))) {
+		totals__free(&c->base);
+		ct_err("job %s: out of memory for its counters", j->name);
+		return;
+	}
+	sample_read(w, j, true);
+}
+
+int window__init(struct window *w, struct jobs *js, struct tracer *tr)
+{
+	memset(w, 0, sizeof(*w));
+	w->tr = tr;
+	w->max_jobs = js->max_jobs;
+	w->samples = calloc(js->max_jobs, sizeof(*w->samples));
+	if (!w->samples)
+		return -ENOMEM;
+	js->on_register = on_register;
+	js->on_register_arg = w;
+	return 0;
+}
 
 const char *const ct_disk_op_names[CT_DISK_NR] = {
 	[CT_DISK_READ] = "read", [CT_DISK_WRITE] = "write", [CT_DISK_FLUSH] = "flush",
@@ -91,8 +172,9 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
 
 static void read_system(struct ct_kv *kv, bool *ok)
 {
-	for (int k = 0; k < 4; k++)
-		ok[k] = ct_read_kv(sys_files[k], k < 3, k == 3 ? vmstat_keys : NULL, &kv[k]);
+	for (int k = 0; k < CT_SYS_NR; k++)
+		ok[k] = read_kv(sys_files[k], k <= CT_SYS_LAST_PSI, k == CT_SYS_VMSTAT ? vmstat_keys : NULL,
+				&kv[k]);
 }
 
 /* A failed read leaves an empty snapshot: its entries' next deltas are whole, not lost. */
@@ -106,7 +188,6 @@ static void read_keyed(struct tracer *tr, struct keyed *eps, struct keyed *disk)
 
 void window__start(struct window *w, struct tracer *tr)
 {
-	memset(w, 0, sizeof(*w));
 	keyed__init(&w->eps_base, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
 	keyed__init(&w->eps_cur, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
 	keyed__init(&w->disk_base, sizeof(struct ct_disk_key), sizeof(struct ct_disk_stats));
@@ -121,6 +202,12 @@ void window__start(struct window *w, struct tracer *tr)
 
 void window__free(struct window *w)
 {
+	for (uint32_t s = 0; w->samples && s < w->max_jobs; s++) {
+		totals__free(&w->samples[s].base);
+		totals__free(&w->samples[s].cur);
+	}
+	free(w->samples);
+	w->samples = NULL;
 	keyed__free(&w->eps_base);
 	keyed__free(&w->eps_cur);
 	keyed__free(&w->disk_base);
@@ -132,7 +219,8 @@ void window__read(struct window *w, struct jobs *js)
 	w->end_real = ct_real_ns();
 	w->end_mono = ct_mono_ns();
 	for (int i = 0; i < js->n; i++)
-		job__read(js, js->v[i], &js->v[i]->cur, js->v[i]->kcur, js->v[i]->kcur_ok);
+		if (w->samples[js->v[i]->slot].base.row)
+			sample_read(w, js->v[i], false);
 	read_system(w->sys_cur, w->sys_cur_ok);
 	tracer__lost(js->tr, w->lost_cur);
 	tracer__created(js->tr, w->created_cur);
@@ -159,13 +247,13 @@ static json_t *hist_summary(json_t *o, const uint64_t *h, uint64_t max)
 static json_t *culprits_json(const struct jobs *js, const struct ct_pair_stats *row)
 {
 	json_t *a = json_array();
-	bool done[1024] = { false };
+	bool done[CT_MAX_JOBS_LIMIT] = { false };
 
 	for (;;) {
 		uint32_t best = 0;
 		bool found = false;
 
-		for (uint32_t c = 0; c < js->max_jobs && c < 1024; c++) {
+		for (uint32_t c = 0; c < js->max_jobs && c < CT_MAX_JOBS_LIMIT; c++) {
 			if (done[c] || (!row[c].delay_ns && !row[c].preempts))
 				continue;
 			if (!found || row[c].delay_ns > row[best].delay_ns)
@@ -368,15 +456,16 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 	struct ct_pair_stats row[js->max_jobs];
 	json_t *o, *off = json_object(), *kern = json_object(), *runq, *sock;
 	const struct ct_job_stats *s = &d.s;
+	const struct job_sample *c = &w->samples[j->slot];
 
 	d.row = row;
-	ct_delta((uint64_t *)&d.s, (const uint64_t *)&j->cur.s, (const uint64_t *)&j->base.s,
+	ct_delta((uint64_t *)&d.s, (const uint64_t *)&c->cur.s, (const uint64_t *)&c->base.s,
 		 sizeof(d.s) / 8);
-	ct_delta(&d.hist[0][0], &j->cur.hist[0][0], &j->base.hist[0][0],
+	ct_delta(&d.hist[0][0], &c->cur.hist[0][0], &c->base.hist[0][0],
 		 CT_HIST_NR * CT_HIST_NBUCKETS);
-	ct_delta((uint64_t *)row, (const uint64_t *)j->cur.row, (const uint64_t *)j->base.row,
+	ct_delta((uint64_t *)row, (const uint64_t *)c->cur.row, (const uint64_t *)c->base.row,
 		 js->max_jobs * sizeof(*row) / 8);
-	d.s.runq_max_ns = j->cur.s.runq_max_ns;
+	d.s.runq_max_ns = c->cur.s.runq_max_ns;
 
 	for (int r = 0; r < CT_OFF_NR; r++)
 		json_object_set_new(off, ct_off_names[r],
@@ -389,8 +478,8 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 			 (json_int_t)s->off_cnt[CT_OFF_SOCKET]);
 	hist_summary(sock, d.hist[CT_HIST_SOCKET], 0);
 	for (int k = 0; k < CT_KFILES; k++) {
-		json_t *kv = kv_delta_json(&j->kcur[k], j->kcur_ok[k], &j->kbase[k],
-					   j->kbase_ok[k]);
+		json_t *kv = kv_delta_json(&c->kcur[k], c->kcur_ok[k], &c->kbase[k],
+					   c->kbase_ok[k]);
 		if (kv)
 			json_object_set_new(kern, ct_kfile_names[k], kv);
 	}
@@ -448,14 +537,15 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 
 	ct_fmt_utc(w->start_real, start, sizeof(start));
 	ct_fmt_utc(w->end_real, end, sizeof(end));
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < CT_SYS_NR; k++) {
 		json_t *kv = kv_delta_json(&w->sys_cur[k], w->sys_cur_ok[k], &w->sys_base[k],
 					   w->sys_base_ok[k]);
 		if (kv)
 			json_object_set_new(sys, sys_names[k], kv);
 	}
 	for (int i = 0; i < js->n; i++)
-		json_array_append_new(jobs, job_json(w, js, js->v[i]));
+		if (w->samples[js->v[i]->slot].base.row) /* else: no memory for its counters */
+			json_array_append_new(jobs, job_json(w, js, js->v[i]));
 	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
 	for (int k = 0; k < CT_LOST_NR; k++)
 		json_object_set_new(lost, ct_lost_keys[ct_lost_key_of[k]],
@@ -478,13 +568,13 @@ json_t *window__json(const struct window *w, const struct jobs *js, const char *
 void window__commit(struct window *w, struct jobs *js)
 {
 	for (int i = 0; i < js->n; i++) {
-		struct ct_job *j = js->v[i];
-		struct ct_totals t = j->base;
+		struct job_sample *c = &w->samples[js->v[i]->slot];
+		struct ct_totals t = c->base;
 
-		j->base = j->cur;
-		j->cur = t;
-		memcpy(j->kbase, j->kcur, sizeof(j->kbase));
-		memcpy(j->kbase_ok, j->kcur_ok, sizeof(j->kbase_ok));
+		c->base = c->cur;
+		c->cur = t;
+		memcpy(c->kbase, c->kcur, sizeof(c->kbase));
+		memcpy(c->kbase_ok, c->kcur_ok, sizeof(c->kbase_ok));
 	}
 	memcpy(w->sys_base, w->sys_cur, sizeof(w->sys_base));
 	memcpy(w->sys_base_ok, w->sys_cur_ok, sizeof(w->sys_base_ok));
