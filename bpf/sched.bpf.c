@@ -219,8 +219,9 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 /*
  * Charge @c's interval, from its previous traced switch-out to @now, during which its counters
  * went from c->cnt to @n. On CPU and queued come from the counters; the rest of the interval
- * it was blocked, for the reason decided at the previous switch-out (or, if it was preempted
- * then, the rest is clock skew between the scheduler's clock and ours, and counts as on CPU).
+ * it was blocked, for the reason decided at the previous switch-out. If it was preempted then,
+ * it never blocked: the rest is time it held the CPU that the scheduler's task clock leaves
+ * out (the hypervisor's steal, interrupts), counted apart as stolen, never as on CPU.
  */
 static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_task *c,
 				    __u32 slot, struct ct_job_stats *st,
@@ -258,7 +259,7 @@ static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_t
 	if (ring && delay)
 		charge_culprits(cpu, ring, slot, t_in > delay ? t_in - delay : 0);
 	if (!c->blocked) {
-		st->oncpu_ns += off;
+		st->stolen_ns += off;
 		return;
 	}
 	r = c->reason;

@@ -48,6 +48,11 @@ enum ct_hist_kind {
 /* Cumulative per-CPU counters of one job slot: user space sums CPUs and takes deltas. */
 struct ct_job_stats {
 	__u64 oncpu_ns;
+	/*
+	 * Time a task held a CPU that the scheduler does not count as its run time: the
+	 * hypervisor's steal (PARAVIRT_TIME_ACCOUNTING) and interrupts (IRQ_TIME_ACCOUNTING).
+	 */
+	__u64 stolen_ns;
 	__u64 runq_ns;
 	__u64 runq_cnt;
 	__u64 runq_max_ns;	/* not cumulative: user space swaps it to 0 each window */

@@ -45,8 +45,8 @@ for drop in 0 50 100; do
 	# Thread time is conserved: on-CPU + queued + off-CPU = the time it spent in the job. 1 %:
 	# its exit after its last clock read (a few hundred microseconds) is in the job, not in
 	# its own wall time.
-	within "drop $drop%: sleeper: on-CPU + run-queue + off-CPU vs its wall time" \
-		"$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name == "sleeper") | .cpu.oncpu_ns + .runq.ns + ([.offcpu[].ns] | add)] | add' "$w")" \
+	within "drop $drop%: sleeper: on-CPU + stolen + run-queue + off-CPU vs its wall time" \
+		"$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name == "sleeper") | .cpu.oncpu_ns + .cpu.stolen_ns + .runq.ns + ([.offcpu[].ns] | add)] | add' "$w")" \
 		"$(field "$S" wall_ns)" 1
 	# Run-queue delay is the kernel's run_delay: 3 % (the issue's bound) covers the few
 	# milliseconds its threads can wait for a CPU as they exit, after their last schedstat

@@ -412,6 +412,7 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	s->dur_s += ct_json_num(win, "dur_s", 0);
 	cpu = json_object_get(j, "cpu");
 	s->oncpu_ns += ct_json_u64(cpu, "oncpu_ns");
+	s->stolen_ns += ct_json_u64(cpu, "stolen_ns");
 	s->nvcsw += ct_json_u64(cpu, "nvcsw");
 	s->nivcsw += ct_json_u64(cpu, "nivcsw");
 	runq = json_object_get(j, "runq");
@@ -677,9 +678,9 @@ json_t *span__to_json(const struct ct_span *s)
 	o = json_pack("{ss si ss ss sI sI sf sb}", "job", s->job, "windows", s->nwin, "from", from,
 		      "to", to, "from_ns", (json_int_t)s->from_ns, "to_ns", (json_int_t)s->to_ns,
 		      "dur_s", s->dur_s, "ended", s->ended);
-	json_object_set_new(o, "cpu", json_pack("{sIsIsI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
-						"nvcsw", (json_int_t)s->nvcsw, "nivcsw",
-						(json_int_t)s->nivcsw));
+	json_object_set_new(o, "cpu", json_pack("{sIsIsIsI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
+						"stolen_ns", (json_int_t)s->stolen_ns, "nvcsw",
+						(json_int_t)s->nvcsw, "nivcsw", (json_int_t)s->nivcsw));
 	json_object_set_new(o, "runq", hist_json(s->runq_hist, s->runq_max_ns, s->runq_ns));
 	json_object_set_new(o, "offcpu", off);
 	json_object_set_new(o, "socket_wait", hist_json(s->sock_hist, 0, s->off_ns[CT_OFF_SOCKET]));

@@ -48,7 +48,7 @@ struct ct_span {
 	int nwin;			/* windows in which the job appears */
 	uint64_t from_ns, to_ns;	/* start of the first of them, end of the last */
 	double dur_s;			/* their summed length */
-	uint64_t oncpu_ns, nvcsw, nivcsw;
+	uint64_t oncpu_ns, stolen_ns, nvcsw, nivcsw;
 	uint64_t runq_ns, runq_cnt, runq_max_ns;
 	uint64_t runq_hist[CT_HIST_NBUCKETS];
 	uint64_t off_ns[CT_OFF_NR], off_cnt[CT_OFF_NR];

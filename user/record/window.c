@@ -491,9 +491,9 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 	/* in a session's first window: what the job had done before is in its progress count */
 	if (j->ran_before && w->seq == 0)
 		json_object_set_new(o, "ran_before_recording", json_true());
-	json_object_set_new(o, "cpu", json_pack("{sI sI sI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
-						"nvcsw", (json_int_t)s->nvcsw, "nivcsw",
-						(json_int_t)s->nivcsw));
+	json_object_set_new(o, "cpu", json_pack("{sI sI sI sI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
+						"stolen_ns", (json_int_t)s->stolen_ns, "nvcsw",
+						(json_int_t)s->nvcsw, "nivcsw", (json_int_t)s->nivcsw));
 	json_object_set_new(o, "runq", runq);
 	json_object_set_new(o, "offcpu", off);
 	json_object_set_new(o, "socket_wait", sock);
