@@ -83,6 +83,13 @@ printf 'garbage\n{"type":"window","jobs":[{"name":"A","cpu":{"oncpu' >>"$TMP/cor
 out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t9 --from "$TMP/corrupt.jsonl" --no-sys --since-start 2>&1); rc=$?
 check "corrupt lines are skipped and reported" grep -q "corrupt.jsonl: 2 lines are not windows" <<<"$out"
 check "  ...and the snapshot is still taken" jqe '.span.windows == 40' "$d/snapshots/A_t9_contention.json"
+# A field renamed (a recording of another version, or edited): named, never read as zero.
+sed 's/"oncpu_ns"/"on_cpu_ns"/g' "$d/windows.jsonl" >"$TMP/renamed.jsonl"
+before=$(ls "$d/snapshots" | wc -l)
+out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t8 --from "$TMP/renamed.jsonl" --no-sys --since-start 2>&1); rc=$?
+check "a renamed field fails the snapshot (status $rc)" test "$rc" -eq 1
+check "  ...naming the field" grep -q "renamed.jsonl: [0-9]* entries of job 'A' lack cpu.oncpu_ns" <<<"$out"
+check "  ...and nothing is left behind" test "$(ls "$d/snapshots" | wc -l)" -eq "$before"
 out=$("$CONTRACE" report "$TMP/nothing" 2>&1); rc=$?
 check "report outside an experiment folder fails with a message" grep -q "cannot read $TMP/nothing/snapshots" <<<"$out"
 

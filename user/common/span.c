@@ -195,11 +195,19 @@ static bool read_progress(const json_t *job, struct ct_progress *p)
 	return true;
 }
 
+/* A job entry without @field, or with it in another form: counted, the first one named. */
+static void missed(struct ct_span *s, const char *field)
+{
+	if (!s->missing)
+		s->missing = field;
+	s->bad++;
+}
+
 /* A histogram absent is empty; one present but malformed is counted as bad. */
 static void add_hist(struct ct_span *s, uint64_t *h, const json_t *sparse)
 {
 	if (sparse && histo__add_json(h, sparse))
-		s->bad++;
+		missed(s, "a histogram in its form (docs/windows.md)");
 }
 
 /* The summed entry for endpoint @name on @local's side, added if new; NULL when out of memory. */
@@ -255,7 +263,7 @@ static void add_net(struct ct_span *s, const json_t *net)
 		if (name)
 			add_ep(s, e, name, side && !strcmp(side, "local"));
 		else
-			s->bad++;
+			missed(s, "net.endpoints[].endpoint");
 	}
 	if (json_object_get(net, "rest"))
 		add_ep(s, json_object_get(net, "rest"), "others", false);
@@ -274,7 +282,7 @@ static void add_disk(struct ct_span *s, const json_t *lines)
 		int k;
 
 		if (!dev || !op) {
-			s->bad++;
+			missed(s, "disk[].device or disk[].op");
 			continue;
 		}
 		for (k = 0; k < s->ndisks; k++)
@@ -396,6 +404,17 @@ void span__see_before(struct ct_span *s, const json_t *win)
 		s->has_base = s->seen_before = true;
 }
 
+/*
+ * A field every job entry the recorder writes has: one missing is a recording of another
+ * version or a damaged one, never a zero (a renamed field would otherwise read as 0).
+ */
+static void need(struct ct_span *s, const json_t *j, const char *obj, const char *key,
+		 const char *field)
+{
+	if (!json_is_integer(json_object_get(json_object_get(j, obj), key)))
+		missed(s, field);
+}
+
 bool span__add_window(struct ct_span *s, const json_t *win)
 {
 	const json_t *j = job_entry(win, s->job), *cpu, *runq, *off, *lost, *v;
@@ -410,6 +429,10 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	if (end > s->to_ns)
 		s->to_ns = end;
 	s->dur_s += ct_json_num(win, "dur_s", 0);
+	need(s, j, "cpu", "oncpu_ns", "cpu.oncpu_ns");
+	need(s, j, "runq", "ns", "runq.ns");
+	if (!json_is_object(json_object_get(j, "offcpu")))
+		missed(s, "offcpu");
 	cpu = json_object_get(j, "cpu");
 	s->oncpu_ns += ct_json_u64(cpu, "oncpu_ns");
 	s->stolen_ns += ct_json_u64(cpu, "stolen_ns");

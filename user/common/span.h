@@ -71,6 +71,7 @@ struct ct_span {
 	struct ct_progress prog_base;	/* the last progress line before the span */
 	bool ended;
 	int bad;			/* job entries that did not have the expected form */
+	const char *missing;		/* the first field a job entry lacked (a static string) */
 	/*
 	 * Units of work are known between two progress counts with no recording gap between them
 	 * (or from a job's birth while recording, when it counted 0). Per-unit figures use only

@@ -367,7 +367,10 @@ static const char *ran(const json_t *j)
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const char *kind = json_string_value(json_object_get(j, "kind"));
 
-	if (!name || !ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns") ||
+	const json_t *on = json_object_get(json_object_get(j, "cpu"), "oncpu_ns");
+
+	/* without the field it may have: the span's reader names what is missing */
+	if (!name || (json_is_integer(on) && json_integer_value(on) <= 0) ||
 	    (kind && (!strcmp(kind, "other") || !strcmp(kind, "kernel"))))
 		return NULL;
 	return name;
@@ -448,6 +451,12 @@ static int do_contention(struct snap *s)
 	if (!err && st.bad_lines)
 		fprintf(stderr, "contrace: note: %s: %d lines are not windows and were skipped (the "
 			"first: line %d)\n", s->windows, st.bad_lines, st.first_bad_line);
+	if (!err && sc.span.bad) {
+		ct_err("%s: %d entries of job '%s' lack %s: a recording of another contrace "
+		       "version, or damaged; not read as zeros", s->windows, sc.span.bad, s->o.job,
+		       sc.span.missing ? sc.span.missing : "the expected form");
+		err = -EINVAL;
+	}
 	if (!err && !sc.span.nwin) {
 		ct_err("%s has no window of job '%s'%s: check --job against the recording's job names",
 		       s->windows, s->o.job, sc.from ? " since its previous snapshot" : "");
