@@ -90,6 +90,9 @@ out=$("$CONTRACE" snapshot --dir "$d" --job A --tag t8 --from "$TMP/renamed.json
 check "a renamed field fails the snapshot (status $rc)" test "$rc" -eq 1
 check "  ...naming the field" grep -q "renamed.jsonl: [0-9]* entries of job 'A' lack cpu.oncpu_ns" <<<"$out"
 check "  ...and nothing is left behind" test "$(ls "$d/snapshots" | wc -l)" -eq "$before"
+out=$("$CONTRACE" report --from "$TMP/renamed.jsonl" "$d" 2>&1); rc=$?
+check "report on it fails too, naming the field (status $rc)" \
+	grep -q "renamed.jsonl: [0-9]* job entries lack cpu.oncpu_ns" <<<"$out"
 out=$("$CONTRACE" report "$TMP/nothing" 2>&1); rc=$?
 check "report outside an experiment folder fails with a message" grep -q "cannot read $TMP/nothing/snapshots" <<<"$out"
 

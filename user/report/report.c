@@ -164,6 +164,16 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 		return;
 	if (!rj->s.n)
 		rj->s.last_done = -1;
+	/* the fields the series are drawn from: one missing is named, never drawn as zero */
+	if (!json_is_integer(json_object_get(json_object_get(j, "cpu"), "oncpu_ns")) ||
+	    !json_is_integer(json_object_get(runq, "ns")) || !json_is_object(off)) {
+		if (!r->missing)
+			r->missing = !json_is_integer(json_object_get(json_object_get(j, "cpu"),
+								      "oncpu_ns")) ? "cpu.oncpu_ns" :
+				     !json_is_integer(json_object_get(runq, "ns")) ? "runq.ns" : "offcpu";
+		r->bad_entries++;
+		return;
+	}
 	{
 		const json_t *e;
 		size_t i;
@@ -265,6 +275,12 @@ int report__load(struct report *r, const char *dir, const char *windows)
 		json_decref(st.session);
 		if (err)
 			return err;
+		if (r->bad_entries) {
+			ct_err("%s: %d job entries lack %s: a recording of another contrace version, "
+			       "or damaged; not drawn as zeros", r->windows, r->bad_entries,
+			       r->missing);
+			return -EINVAL;
+		}
 	}
 	pick_jobs(r);
 	return 0;

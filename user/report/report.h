@@ -54,6 +54,8 @@ struct report {
 	int njobs;
 	uint64_t t0_ns;		/* the recording's first window start */
 	int windows_read, bad_lines;
+	int bad_entries;		/* job entries without a field the charts need... */
+	const char *missing;		/* ...the first such field */
 	int a, b;		/* index of Job A (the one alone first) and Job B (-1: none) */
 	json_t *verdicts;	/* [{"question", "answer", "confidence", "evidence": [...]}] */
 	json_t *facts;		/* the numbers the verdicts rest on */
