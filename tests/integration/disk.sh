@@ -3,8 +3,11 @@
 # Disk per job against fio's own figures and the kernel's /proc/diskstats:
 #   job F: fio, direct I/O, 4 KiB random reads and writes on a loop device whose backing file
 #          is itself read with direct I/O (so each request waits on the real disk, vda).
-#          fio reaps completions by polling, so its completion latency is the I/O's, without
-#          the wake-up latency a sleeping fio would add.
+#          fio reaps completions by polling, so its latency is the I/O's, without the wake-up
+#          latency a sleeping fio would add. The request is issued to the loop driver inside
+#          io_submit, so device time (issue -> complete) starts within fio's submission: it is
+#          compared with fio's total latency (submission + completion), not its completion
+#          latency alone, which misses the submission's tail (p99 +18 % under load).
 #   job W: buffered writes of 32 MiB to a file, flushed by `sync` from outside every job:
 #          the kernel's flushers write them, so they are the writeback line, not W's.
 source "$(dirname "$0")/../lib.sh"
@@ -28,7 +31,7 @@ read -r r0 w0 _ < <(diskstats "$dev")
 read -r _ _ s0 < <(diskstats "$vda")
 in_cg "$f" fio --name=contrace --filename="$loop" --direct=1 --rw=randrw --bs=4k --size=96M \
 	--runtime=4 --time_based --ioengine=libaio --iodepth=1 --iodepth_batch_complete=0 \
-	--userspace_reap=1 --output-format=json >"$TMP/fio.json" &
+	--userspace_reap=1 --lat_percentiles=1 --output-format=json >"$TMP/fio.json" &
 pf=$!
 in_cg "$wcg" dd if=/dev/zero of="$TMP/buffered" bs=1M count=32 status=none
 wait $pf
@@ -54,11 +57,13 @@ for op in read write; do
 	ct_n=$(dsum F "$dev" $op count)
 	within "F: $op requests on $dev vs fio's count" "$ct_n" "$fio_n" 0.2
 	read -r n p50 _ p99 < <(python3 tests/hist_merge.py "$w" F disk "$dev" $op device_time)
-	within "F: $op device time p50 vs fio's completion latency p50" "$p50" \
-		"$(jq ".jobs[0].$op.clat_ns.percentile[\"50.000000\"]" "$TMP/fio.json")" 15
-	within "F: $op device time p99 vs fio's completion latency p99" "$p99" \
-		"$(jq ".jobs[0].$op.clat_ns.percentile[\"99.000000\"]" "$TMP/fio.json")" 15
-	echo "# fio $op clat p50/p99: $(jq -r ".jobs[0].$op.clat_ns.percentile | [.[\"50.000000\"], .[\"99.000000\"]] | @tsv" "$TMP/fio.json"); contrace device time: $p50 $p99; queue p50: $(python3 tests/hist_merge.py "$w" F disk "$dev" $op queue | cut -d' ' -f2)"
+	# Device time lies inside fio's total latency: below it by fio's submission before the
+	# issue and its reap (4-5 us of ~50 us here: 5-10 %), the bucket midpoint +-3 % besides.
+	within "F: $op device time p50 vs fio's total latency p50" "$p50" \
+		"$(jq ".jobs[0].$op.lat_ns.percentile[\"50.000000\"]" "$TMP/fio.json")" 15
+	within "F: $op device time p99 vs fio's total latency p99" "$p99" \
+		"$(jq ".jobs[0].$op.lat_ns.percentile[\"99.000000\"]" "$TMP/fio.json")" 15
+	echo "# fio $op lat p50/p99: $(jq -r ".jobs[0].$op.lat_ns.percentile | [.[\"50.000000\"], .[\"99.000000\"]] | @tsv" "$TMP/fio.json"); clat $(jq -r ".jobs[0].$op.clat_ns.percentile | [.[\"50.000000\"], .[\"99.000000\"]] | @tsv" "$TMP/fio.json"); contrace device time: $p50 $p99; queue p50: $(python3 tests/hist_merge.py "$w" F disk "$dev" $op queue | cut -d' ' -f2)"
 done
 check "F: every request has its queue time (no start missed)" test "$(dsum F "$dev" '*' no_start)" -eq 0
 check "F: bytes are 4 KiB per request" test "$(dsum F "$dev" '*' bytes)" -eq $(($(dsum F "$dev" '*' count) * 4096))
