@@ -143,8 +143,9 @@ static void test_binary_and_edges(void)
 }
 
 /*
- * Planted secrets and identities, each the way real CI logs carry it (curl -v, env dumps,
- * YAML, JSON, Python reprs, git and ssh output). Every value must go; keys and syntax stay.
+ * Planted secrets and identities, each the way real CI logs carry it (an HTTP client's
+ * verbose trace, env dumps, YAML, JSON, Python reprs, git and ssh output). Every value must
+ * go; keys and syntax stay.
  */
 static void test_credentials(void)
 {
