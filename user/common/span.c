@@ -343,14 +343,16 @@ static void cov_window(struct ct_span_cov *c, const json_t *win, const json_t *j
 }
 
 /*
- * Follow what is known of the job's count of units through every window, before the span
- * (@in_span false) or in it. A window that does not start where the last one ended follows a
+ * Follow what is known of the job's count of units through every window: before the span
+ * (@wc NULL), or in it with @wc the window's figures. A window that does not start where the last one ended follows a
  * recording gap (a recorder stopped, killed or restarted): the count before it no longer says
  * what was done since. A job absent from a window has not started (count 0), and so has one in
  * a session's first window unless the recorder found it running (ran_before_recording).
  */
-static void cover(struct ct_span *s, const json_t *win, const json_t *j, bool in_span)
+static void cover(struct ct_span *s, const json_t *win, const json_t *j,
+		  const struct ct_span_cov *wc)
 {
+	bool in_span = wc != NULL;
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	bool fresh = !s->have_last || start > s->last_end + 1000000 ||
 		     start + 1000000 < s->last_end;
@@ -376,7 +378,7 @@ static void cover(struct ct_span *s, const json_t *win, const json_t *j, bool in
 		return;
 	}
 	if (in_span)
-		cov_window(&s->pend, win, j);
+		cov_add(&s->pend, wc);
 	if (read_progress(j, &p) && p.done >= 0) {
 		if (s->known >= 0 && p.done >= s->known && in_span) {
 			cov_add(&s->cov, &s->pend);
@@ -394,7 +396,7 @@ void span__see_before(struct ct_span *s, const json_t *win)
 {
 	const json_t *j = job_entry(win, s->job);
 
-	cover(s, win, j, false);
+	cover(s, win, j, NULL);
 	if (!j)
 		return;
 	/* A job listed but idle (its cgroup made before it started) has not begun counting. */
@@ -417,46 +419,48 @@ static void need(struct ct_span *s, const json_t *j, const char *obj, const char
 
 bool span__add_window(struct ct_span *s, const json_t *win)
 {
-	const json_t *j = job_entry(win, s->job), *cpu, *runq, *off, *lost, *v;
+	const json_t *j = job_entry(win, s->job), *cpu, *runq, *lost, *v;
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
+	struct ct_span_cov wc = { 0 };
 	struct ct_progress p;
 
-	cover(s, win, j, true);
+	if (j)
+		cov_window(&wc, win, j);
+	cover(s, win, j, &wc);
 	if (!j)
 		return false;
 	if (!s->nwin++ || start < s->from_ns)
 		s->from_ns = start;
 	if (end > s->to_ns)
 		s->to_ns = end;
-	s->dur_s += ct_json_num(win, "dur_s", 0);
+	s->dur_s += wc.dur_s;
 	need(s, j, "cpu", "oncpu_ns", "cpu.oncpu_ns");
 	need(s, j, "runq", "ns", "runq.ns");
 	if (!json_is_object(json_object_get(j, "offcpu")))
 		missed(s, "offcpu");
 	cpu = json_object_get(j, "cpu");
-	s->oncpu_ns += ct_json_u64(cpu, "oncpu_ns");
+	s->oncpu_ns += wc.oncpu_ns;
 	s->stolen_ns += ct_json_u64(cpu, "stolen_ns");
 	s->nvcsw += ct_json_u64(cpu, "nvcsw");
 	s->nivcsw += ct_json_u64(cpu, "nivcsw");
 	runq = json_object_get(j, "runq");
-	s->runq_ns += ct_json_u64(runq, "ns");
+	s->runq_ns += wc.runq_ns;
 	s->runq_cnt += ct_json_u64(runq, "count");
 	if (ct_json_u64(runq, "max_ns") > s->runq_max_ns)
 		s->runq_max_ns = ct_json_u64(runq, "max_ns");
 	add_hist(s, s->runq_hist, json_object_get(runq, "hist"));
 	add_hist(s, s->sock_hist, json_object_get(json_object_get(j, "socket_wait"), "hist"));
-	off = json_object_get(j, "offcpu");
 	for (int r = 0; r < CT_OFF_NR; r++) {
-		s->off_ns[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "ns");
-		s->off_cnt[r] += ct_json_u64(json_object_get(off, ct_off_names[r]), "count");
+		s->off_ns[r] += wc.off_ns[r];
+		s->off_cnt[r] += wc.off_cnt[r];
 	}
 	add_culprits(s->culprits, json_object_get(j, "culprits"));
 	add_net(s, json_object_get(j, "net"));
 	add_disk(s, json_object_get(j, "disk"));
-	s->reclaim_ns += ct_json_u64(json_object_get(j, "memory"), "reclaim_ns");
+	s->reclaim_ns += wc.reclaim_ns;
 	s->reclaims += ct_json_u64(json_object_get(j, "memory"), "reclaims");
-	s->majflt += ct_json_u64(json_object_get(j, "memory"), "majflt");
-	s->swapout += ct_json_u64(json_object_get(j, "memory"), "swapout");
+	s->majflt += wc.majflt;
+	s->swapout += wc.swapout;
 	if ((v = json_object_get(j, "unslotted"))) {
 		s->unslotted_ns += ct_json_u64(v, "cpu_ns");
 		if (ct_json_u64(v, "jobs") > s->unslotted_jobs)
@@ -481,6 +485,13 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	return true;
 }
 
+/* Start a new sentence of a note: "; " after the ones before. */
+static void note_part(struct ct_buf *b)
+{
+	if (b->len)
+		ct_buf_add(b, "; ", 2);
+}
+
 bool span__gap_note(const json_t *job, char *buf, size_t len)
 {
 	const json_t *lost = json_object_get(job, "lost"), *off = json_object_get(job, "offcpu"), *v;
@@ -490,75 +501,58 @@ bool span__gap_note(const json_t *job, char *buf, size_t len)
 	uint64_t un_ns = ct_json_u64(lost, ct_lost_keys[CT_LK_UNSPLIT_NS]);
 	uint64_t thread = ct_json_u64(json_object_get(job, "cpu"), "oncpu_ns") +
 			  ct_json_u64(json_object_get(job, "runq"), "ns");
-	const json_t *uns = json_object_get(job, "unslotted");
+	const json_t *uns = json_object_get(job, "unslotted"), *gaps = json_object_get(job, "gaps");
+	int64_t before = json_integer_value(json_object_get(json_object_get(job, "progress"),
+							    "before_recording"));
+	struct ct_buf b = { 0 };
 	const char *k;
 	char d[16];
-	int n = 0;
+	bool any;
 
 	json_object_foreach((json_t *)off, k, v)
 		thread += ct_json_u64(v, "ns");
-	const json_t *gaps = json_object_get(job, "gaps");
-	int64_t before = json_integer_value(json_object_get(json_object_get(job, "progress"),
-							    "before_recording"));
-
-	buf[0] = 0;
-	if (gaps && ct_json_u64(gaps, "count")) {
+	if (ct_json_u64(gaps, "count")) {
 		const json_t *g;
 		size_t i;
 
-		n = snprintf(buf, len, "%llu recording gap%s (%.1f s in all:",
-			     (unsigned long long)ct_json_u64(gaps, "count"),
-			     ct_json_u64(gaps, "count") > 1 ? "s" : "", ct_json_num(gaps, "s", 0));
+		ct_buf_printf(&b, "%llu recording gap%s (%.1f s in all:",
+			      (unsigned long long)ct_json_u64(gaps, "count"),
+			      ct_json_u64(gaps, "count") > 1 ? "s" : "", ct_json_num(gaps, "s", 0));
 		json_array_foreach(json_object_get(gaps, "list"), i, g)
-			if (n >= 0 && (size_t)n < len)
-				n += snprintf(buf + n, len - (size_t)n, "%s %s .. %s", i ? "," : "",
-					      json_string_value(json_object_get(g, "from")),
-					      json_string_value(json_object_get(g, "to")));
-		if (n >= 0 && (size_t)n < len)
-			n += snprintf(buf + n, len - (size_t)n, "): per-unit figures count only units "
-				      "and time recorded on both sides of a count");
+			ct_buf_printf(&b, "%s %s .. %s", i ? "," : "",
+				      json_string_value(json_object_get(g, "from")),
+				      json_string_value(json_object_get(g, "to")));
+		ct_buf_printf(&b, "): per-unit figures count only units and time recorded on both "
+			      "sides of a count");
 	}
-	if (before > 0 && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "%sthe job was running when recording "
-			      "began: the %lld units of its first count are left out", n ? "; " : "",
-			      (long long)before);
-	if (n < 0 || (size_t)n >= len)
-		return true;
-	if (uns && ct_json_u64(uns, "jobs")) {
-		if (n) {
-			n += snprintf(buf + n, len - (size_t)n, "; ");
-			if ((size_t)n >= len)
-				return true;
-		}
+	if (before > 0) {
+		note_part(&b);
+		ct_buf_printf(&b, "the job was running when recording began: the %lld units of its "
+			      "first count are left out", (long long)before);
+	}
+	if (ct_json_u64(uns, "jobs")) {
+		note_part(&b);
 		ct_fmt_dur(ct_json_u64(uns, "cpu_ns"), d, sizeof(d));
-		n += snprintf(buf + n, len - (size_t)n, "%llu jobs under it had no job slot (raise "
-			      "--max-jobs): %s of its CPU time is theirs",
-			      (unsigned long long)ct_json_u64(uns, "jobs"), d);
-		if (n < 0 || (size_t)n >= len)
-			return true;
+		ct_buf_printf(&b, "%llu jobs under it had no job slot (raise --max-jobs): %s of its "
+			      "CPU time is theirs", (unsigned long long)ct_json_u64(uns, "jobs"), d);
 	}
-	if (!thread || (rep_ns * 100 < thread && !un))
-		return n > 0;
-	if (n > 0 && (size_t)n + 2 < len) {
-		buf += n;
-		len -= (size_t)n;
-		n = snprintf(buf, len, "; ");
-		buf += n;
-		len -= (size_t)n;
-		n = 0;
+	if (thread && rep_ns * 100 >= thread) {
+		note_part(&b);
+		ct_buf_printf(&b, "%llu intervals (%.0f%% of its thread time) had no traced switch-in: "
+			      "their totals come from the kernel's per-task counters, who held the CPU "
+			      "while they waited is estimated",
+			      (unsigned long long)rep, 100.0 * (double)rep_ns / (double)thread);
 	}
-	if (rep_ns * 100 >= thread)
-		n = snprintf(buf, len, "%llu intervals (%.0f%% of its thread time) had no traced "
-			     "switch-in: their totals come from the kernel's per-task counters, who "
-			     "held the CPU while they waited is estimated",
-			     (unsigned long long)rep, 100.0 * (double)rep_ns / (double)thread);
-	if (un && n >= 0 && (size_t)n < len) {
+	if (thread && un) {
+		note_part(&b);
 		ct_fmt_dur(un_ns, d, sizeof(d));
-		snprintf(buf + n, len - (size_t)n, "%s%llu intervals (%s) spanned untraced "
-			 "switch-outs: their off-CPU time has one reason for all", n ? "; " : "",
-			 (unsigned long long)un, d);
+		ct_buf_printf(&b, "%llu intervals (%s) spanned untraced switch-outs: their off-CPU "
+			      "time has one reason for all", (unsigned long long)un, d);
 	}
-	return true;
+	any = b.len > 0;
+	snprintf(buf, len, "%.*s", (int)b.len, any ? b.p : "");
+	ct_buf_free(&b);
+	return any;
 }
 
 int64_t span__units(const struct ct_span *s)

@@ -621,7 +621,7 @@ static int record(struct recorder *r)
 		return 1;
 	if (window__init(&r->w, &r->jobs, r->tr) || jobs__attach(&r->jobs, r->tr) || open_out(r))
 		return 1;
-	window__start(&r->w, r->tr);
+	window__start(&r->w);
 	if (r->o.cmd) {
 		err = start_child(r);
 		if (err) {

@@ -21,15 +21,10 @@ int jobs__init(struct jobs *js, uint32_t max_jobs)
 	return 0;
 }
 
-static void job_free(struct ct_job *j)
-{
-	free(j);
-}
-
 void jobs__free(struct jobs *js)
 {
 	for (int i = 0; i < js->n; i++)
-		job_free(js->v[i]);
+		free(js->v[i]);
 	free(js->v);
 	free(js->slot_used);
 	free(js->unslotted);
@@ -137,7 +132,7 @@ static int job_new(struct jobs *js, const char *name, enum ct_job_kind kind, str
 	return 0;
 nomem:
 	if (j)
-		job_free(j);
+		free(j);
 	return -ENOMEM;
 }
 
@@ -163,7 +158,7 @@ int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum c
 	j->cg = cg;
 	if (js->tr && (err = job_register(js, j))) {
 		js->n--;
-		job_free(j);
+		free(j);
 		return err;
 	}
 	if (out)
@@ -320,10 +315,8 @@ static bool add_unslotted(struct jobs *js, int parent, const char *name, const c
 	struct ct_unslotted *u, *v;
 	uint64_t ns = 0;
 
-	if (js->nunslotted >= CT_UNSLOTTED_MAX) {
-		js->unslotted_untracked++;
+	if (js->nunslotted >= CT_UNSLOTTED_MAX)
 		return false;
-	}
 	v = realloc(js->unslotted, (size_t)(js->nunslotted + 1) * sizeof(*v));
 	if (!v)
 		return false;
@@ -432,7 +425,7 @@ void jobs__retire_gone(struct jobs *js)
 
 		if (j->gone) {
 			js->slot_used[j->slot] = false;
-			job_free(j);
+			free(j);
 		} else {
 			js->v[k++] = j;
 		}

@@ -43,7 +43,7 @@ struct ct_unslotted {
 	bool done;		/* got a slot or was removed: in this window, then dropped */
 };
 
-#define CT_UNSLOTTED_MAX 1024	/* children tracked without a slot; more are only counted */
+#define CT_UNSLOTTED_MAX 1024	/* children tracked without a slot; more are left out */
 
 struct jobs {
 	struct ct_job **v;
@@ -52,7 +52,6 @@ struct jobs {
 	int nparents;
 	struct ct_unslotted *unslotted;
 	int nunslotted;
-	uint64_t unslotted_untracked;	/* beyond CT_UNSLOTTED_MAX */
 	bool scanned;			/* the first rescan is done: later children are new */
 	uint32_t hier[CT_MAX_HIER], nhier;
 	uint32_t max_jobs;

@@ -186,8 +186,10 @@ static void read_keyed(struct tracer *tr, struct keyed *eps, struct keyed *disk)
 		keyed__clear(disk);
 }
 
-void window__start(struct window *w, struct tracer *tr)
+void window__start(struct window *w)
 {
+	struct tracer *tr = w->tr;
+
 	keyed__init(&w->eps_base, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
 	keyed__init(&w->eps_cur, sizeof(struct ct_ep_key), sizeof(struct ct_ep_stats));
 	keyed__init(&w->disk_base, sizeof(struct ct_disk_key), sizeof(struct ct_disk_stats));
@@ -454,9 +456,10 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 {
 	struct ct_totals d = { .row = NULL };
 	struct ct_pair_stats row[js->max_jobs];
-	json_t *o, *off = json_object(), *kern = json_object(), *runq, *sock;
+	json_t *o, *off = json_object(), *kern = json_object(), *runq, *sock, *u;
 	const struct ct_job_stats *s = &d.s;
 	const struct job_sample *c = &w->samples[j->slot];
+	int pi;
 
 	d.row = row;
 	ct_delta((uint64_t *)&d.s, (const uint64_t *)&c->cur.s, (const uint64_t *)&c->base.s,
@@ -505,12 +508,9 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 						   (json_int_t)s->majflt, "swapout",
 						   (json_int_t)s->swapout));
 	json_object_set_new(o, "culprits", culprits_json(js, row));
-	if (jobs__parent_of(js, j) >= 0) {
-		json_t *u = unslotted_json(js, jobs__parent_of(js, j));
-
-		if (u)
-			json_object_set_new(o, "unslotted", u);
-	}
+	pi = jobs__parent_of(js, j);
+	if (pi >= 0 && (u = unslotted_json(js, pi)))
+		json_object_set_new(o, "unslotted", u);
 	json_object_set_new(o, "kernel", kern);
 	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", ct_lost_keys[CT_LK_REPAIRED],
 						 (json_int_t)s->repaired,

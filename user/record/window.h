@@ -61,7 +61,7 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
  */
 int window__init(struct window *w, struct jobs *js, struct tracer *tr);
 /* Begin the first window now: system-wide baselines (jobs take theirs when registered). */
-void window__start(struct window *w, struct tracer *tr);
+void window__start(struct window *w);
 /* Read all counters (tracer and cgroupfs) for the window ending now. */
 void window__read(struct window *w, struct jobs *js);
 /* Build the window object from what window__read read; @session names the recorder run. */

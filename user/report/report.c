@@ -156,6 +156,7 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 	double dur = ct_json_num(win, "dur_s", 0), rate = NAN, disk;
 	double oncpu = (double)ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns");
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
+	const char *missing;
 	struct rjob *rj;
 
 	if (!name || (kind && (!strcmp(kind, "other") || !strcmp(kind, "kernel") ||
@@ -165,12 +166,14 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 	if (!rj->s.n)
 		rj->s.last_done = -1;
 	/* the fields the series are drawn from: one missing is named, never drawn as zero */
-	if (!json_is_integer(json_object_get(json_object_get(j, "cpu"), "oncpu_ns")) ||
-	    !json_is_integer(json_object_get(runq, "ns")) || !json_is_object(off)) {
+	missing = !json_is_integer(json_object_get(json_object_get(j, "cpu"), "oncpu_ns")) ?
+			  "cpu.oncpu_ns" :
+		  !json_is_integer(json_object_get(runq, "ns")) ? "runq.ns" :
+		  !json_is_object(off)				  ? "offcpu" :
+								    NULL;
+	if (missing) {
 		if (!r->missing)
-			r->missing = !json_is_integer(json_object_get(json_object_get(j, "cpu"),
-								      "oncpu_ns")) ? "cpu.oncpu_ns" :
-				     !json_is_integer(json_object_get(runq, "ns")) ? "runq.ns" : "offcpu";
+			r->missing = missing;
 		r->bad_entries++;
 		return;
 	}

@@ -180,8 +180,7 @@ int logcopy__run(FILE *in, FILE *log, FILE *perf, const struct logcopy_opts *o,
 		max_line = o->max_bytes / kept_lines > 256 ? (size_t)(o->max_bytes / kept_lines) : 256;
 	rewind(in);
 	while (!err && (n = bounded_line(in, &line, &cap, max_line, &all, &nl)) >= 0) {
-		size_t len = (size_t)n, rlen;
-		const char *red = line;
+		size_t len = (size_t)n;
 		bool is_perf, keep;
 
 		is_perf = progress__is_perf(line, len);
@@ -196,39 +195,29 @@ int logcopy__run(FILE *in, FILE *log, FILE *perf, const struct logcopy_opts *o,
 			gap++;
 			continue;
 		}
-		rlen = len;
-		if (o->red) {
-			out.len = 0;
+		out.len = 0;
+		if (o->red)
 			redact__line(o->red, line, len, &out);
-			red = out.p ? out.p : "";
-			rlen = out.len;
-		}
+		else
+			ct_buf_add(&out, line, len);
+		ct_buf_add(&out, "", 0);	/* out.p is never NULL, even for an empty line */
 		if (is_perf) {
 			st->perf_lines++;
-			note_progress(st, line, len, red, rlen);
+			note_progress(st, line, len, out.p, out.len);
 			if (perf)
-				err = emit(perf, red, rlen);
+				err = emit(perf, out.p, out.len);
 		}
 		if (!err)
 			err = omitted(log, gap);
 		gap = 0;
 		if (all > len) {
 			/* a line cut to its share: the rest is said, not kept */
-			char tail[64];
-			int tn = snprintf(tail, sizeof(tail), " [contrace: %llu bytes of this line omitted]",
-					  (unsigned long long)(all - len));
-
-			if (red != out.p) {
-				out.len = 0;
-				ct_buf_add(&out, line, len);
-			}
-			ct_buf_add(&out, tail, (size_t)tn);
-			red = out.p;
-			rlen = out.len;
+			ct_buf_printf(&out, " [contrace: %llu bytes of this line omitted]",
+				      (unsigned long long)(all - len));
 			st->cut_lines++;
 		}
 		if (!err)
-			err = emit(log, red, rlen);
+			err = emit(log, out.p, out.len);
 		st->lines_out++;
 	}
 	if (!err)

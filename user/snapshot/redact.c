@@ -36,6 +36,11 @@ struct redactor {
 	uint64_t written[CT_RED_NR];
 };
 
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static bool is_alnum(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -269,12 +274,14 @@ struct hit {
 	int kind;
 };
 
-static size_t hit_value(struct hit *h, const char *base, const char *v, size_t vn, const char *end)
+/* The value v[0..vn) of a match from @base to @end becomes a token of @kind, unless it is one. */
+static size_t hit_value(struct hit *h, const char *base, const char *v, size_t vn, const char *end,
+			int kind)
 {
 	h->vs = (size_t)(v - base);
 	h->vn = vn;
 	h->n = (size_t)(end - base);
-	h->kind = is_token(v, vn) ? KIND_KEEP : CT_RED_SECRET;
+	h->kind = is_token(v, vn) ? KIND_KEEP : kind;
 	return h->n;
 }
 
@@ -340,14 +347,15 @@ static size_t key_value(const char *s, const char *end, struct hit *h, const cha
 		const char *close = memchr(p + 1, *p, (size_t)(end - p - 1));
 
 		if (close && close > p + 1)
-			return hit_value(h, s, p + 1, (size_t)(close - p - 1), close);
+			return hit_value(h, s, p + 1, (size_t)(close - p - 1), close,
+					 CT_RED_SECRET);
 		p++;
 	}
 	/* An Authorization value starts with its scheme (Bearer, Basic): the scheme stays. */
 	if (ends_with_i(k, kn, "authorization")) {
 		const char *w = p;
 
-		while (w < end && ((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z')))
+		while (w < end && is_alpha(*w))
 			w++;
 		if (w > p && w < end && *w == ' ') {
 			const char *x = w;
@@ -368,7 +376,7 @@ static size_t key_value(const char *s, const char *end, struct hit *h, const cha
 	} else {
 		ve = v + run_len(v, end);
 	}
-	return ve > v ? hit_value(h, s, v, (size_t)(ve - v), ve) : 0;
+	return ve > v ? hit_value(h, s, v, (size_t)(ve - v), ve, CT_RED_SECRET) : 0;
 }
 
 /* "Bearer X" and "Basic X" outside a header: X is everything up to a delimiter. */
@@ -378,7 +386,7 @@ static size_t auth_scheme(const char *s, const char *end, struct hit *h)
 	size_t vn;
 	bool basic;
 
-	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	while (p < end && is_alpha(*p))
 		p++;
 	basic = ieq(s, "basic", (size_t)(p - s));
 	if (!(basic || ieq(s, "bearer", (size_t)(p - s))) || p >= end || *p != ' ')
@@ -397,7 +405,7 @@ static size_t auth_scheme(const char *s, const char *end, struct hit *h)
 			if (!is_alnum(v[i]) && !strchr("+/=", v[i]))
 				return 0;
 	}
-	return hit_value(h, s, v, vn, v + vn);
+	return hit_value(h, s, v, vn, v + vn, CT_RED_SECRET);
 }
 
 /* Characters from @chars (plus letters and digits) starting at @p. */
@@ -489,7 +497,7 @@ static size_t url_len(const char *s, const char *end)
 {
 	const char *p = s, *q;
 
-	if (p >= end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	if (p >= end || !is_alpha(*p))
 		return 0;
 	while (p < end && p - s < 16 && (is_alnum(*p) || *p == '+' || *p == '-' || *p == '.'))
 		p++;
@@ -544,16 +552,14 @@ static size_t domain_len(const char *p, const char *end)
 	return domain_scan(p, end, NULL);
 }
 
-/* A host after '@': a domain, a single name starting with a letter (user@buildhost), or IPv4. */
+/* A login's host without a domain: a name starting with a letter (user@buildhost), or IPv4. */
 static size_t ipv4_len(const char *s, const char *end);
-static size_t host_len(const char *p, const char *end)
+static size_t login_host_len(const char *p, const char *end)
 {
-	size_t n = domain_len(p, end);
+	size_t n;
 
-	if (n)
-		return n;
 	/* not one glued to '_' (IP_1 is a token, not a host) */
-	if (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+	if (p < end && is_alpha(*p)) {
 		n = span_of(p, end, "-");
 		return p + n < end && p[n] == '_' ? 0 : n;
 	}
@@ -576,8 +582,7 @@ static size_t email_len(const char *s, const char *end, const char **run_end)
 	if (p == s || p >= end || *p != '@')
 		return 0;
 	/* user@host without a domain: a login, so the user is a name that starts with a letter */
-	if (!domain_len(p + 1, end) &&
-	    (!host_len(p + 1, end) || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))))
+	if (!domain_len(p + 1, end) && (!login_host_len(p + 1, end) || !is_alpha(*s)))
 		return 0;
 	while (p < end && (local_char(*p) || *p == '@'))
 		p++;
@@ -594,10 +599,7 @@ static size_t home_dir(const char *s, const char *end, struct hit *h)
 	if (!pre || !is_alnum(*v))
 		return 0;
 	ve = trim_to_alnum(v, v + span_of(v, end, "._-"));
-	hit_value(h, s, v, (size_t)(ve - v), ve);
-	if (h->kind == CT_RED_SECRET)
-		h->kind = CT_RED_EMAIL;
-	return h->n;
+	return hit_value(h, s, v, (size_t)(ve - v), ve, CT_RED_EMAIL);
 }
 
 /* 8-4-4-4-12 hex digits, or 32 hex digits in a row. */
