@@ -21,3 +21,28 @@ const char *const ct_lost_keys[CT_LK_NR] = {
 	[CT_LK_UNSPLIT] = "unsplit",
 	[CT_LK_UNSPLIT_NS] = "unsplit_ns",
 };
+
+/* A path "obj.key" whose value must be an integer, or "obj" which must be an object. */
+static const struct {
+	const char *obj, *key, *name;
+} job_required[] = {
+	{ "cpu", "oncpu_ns", "cpu.oncpu_ns" },
+	{ "runq", "ns", "runq.ns" },
+	{ "offcpu", NULL, "offcpu" },
+};
+
+int schema__job_missing(const json_t *job, const char **first)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(job_required) / sizeof(job_required[0]); i++) {
+		const json_t *o = json_object_get(job, job_required[i].obj);
+
+		if (job_required[i].key ? !json_is_integer(json_object_get(o, job_required[i].key)) :
+					  !json_is_object(o)) {
+			if (!n++)
+				*first = job_required[i].name;
+		}
+	}
+	return n;
+}

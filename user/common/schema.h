@@ -6,6 +6,7 @@
 #ifndef CONTRACE_SCHEMA_H
 #define CONTRACE_SCHEMA_H
 
+#include <jansson.h>
 #include "contrace.h"
 
 /* "v" of every session and window line; a reader meeting a newer one says so. */
@@ -30,5 +31,12 @@ enum ct_lost_key {
 };
 #define CT_LK_FIRST_JOB CT_LK_REPAIRED
 extern const char *const ct_lost_keys[CT_LK_NR];
+
+/*
+ * How many of the fields that every reader needs and every recorder of this version writes
+ * ("cpu.oncpu_ns", "runq.ns", "offcpu") a job entry of a window line lacks or has in another
+ * form; *first names the first of them. Other fields are optional (absent reads as none).
+ */
+int schema__job_missing(const json_t *job, const char **first);
 
 #endif /* CONTRACE_SCHEMA_H */

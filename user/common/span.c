@@ -406,23 +406,13 @@ void span__see_before(struct ct_span *s, const json_t *win)
 		s->has_base = s->seen_before = true;
 }
 
-/*
- * A field every job entry the recorder writes has: one missing is a recording of another
- * version or a damaged one, never a zero (a renamed field would otherwise read as 0).
- */
-static void need(struct ct_span *s, const json_t *j, const char *obj, const char *key,
-		 const char *field)
-{
-	if (!json_is_integer(json_object_get(json_object_get(j, obj), key)))
-		missed(s, field);
-}
-
 bool span__add_window(struct ct_span *s, const json_t *win)
 {
 	const json_t *j = job_entry(win, s->job), *cpu, *runq, *lost, *v;
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	struct ct_span_cov wc = { 0 };
 	struct ct_progress p;
+	const char *miss;
 
 	if (j)
 		cov_window(&wc, win, j);
@@ -434,10 +424,9 @@ bool span__add_window(struct ct_span *s, const json_t *win)
 	if (end > s->to_ns)
 		s->to_ns = end;
 	s->dur_s += wc.dur_s;
-	need(s, j, "cpu", "oncpu_ns", "cpu.oncpu_ns");
-	need(s, j, "runq", "ns", "runq.ns");
-	if (!json_is_object(json_object_get(j, "offcpu")))
-		missed(s, "offcpu");
+	/* one missing is a recording of another version or a damaged one, never a zero */
+	for (int n = schema__job_missing(j, &miss); n > 0; n--)
+		missed(s, miss);
 	cpu = json_object_get(j, "cpu");
 	s->oncpu_ns += wc.oncpu_ns;
 	s->stolen_ns += ct_json_u64(cpu, "stolen_ns");

@@ -111,7 +111,7 @@ static int job_register(struct jobs *js, struct ct_job *j)
 		}
 	}
 	if (js->on_register)
-		js->on_register(js->on_register_arg, j);
+		js->on_register(js->hooks_arg, j);
 	return 0;
 }
 
@@ -298,12 +298,11 @@ static bool slot_free(const struct jobs *js)
 	return false;
 }
 
-static void unslotted_read(struct ct_unslotted *u)
+/* The sampler reads @u's CPU usage: at its start (@added) or its last as an unslotted child. */
+static void unslotted_event(struct jobs *js, struct ct_unslotted *u, bool added)
 {
-	uint64_t ns;
-
-	if (u->usage_ok && !cgroup__cpu_usage_ns(u->path, &ns))
-		u->cur_ns = ns;
+	if (js->on_unslotted)
+		js->on_unslotted(js->hooks_arg, u, added, js->scanned);
 }
 
 /*
@@ -313,7 +312,6 @@ static void unslotted_read(struct ct_unslotted *u)
 static bool add_unslotted(struct jobs *js, int parent, const char *name, const char *path)
 {
 	struct ct_unslotted *u, *v;
-	uint64_t ns = 0;
 
 	if (js->nunslotted >= CT_UNSLOTTED_MAX)
 		return false;
@@ -326,9 +324,7 @@ static bool add_unslotted(struct jobs *js, int parent, const char *name, const c
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	snprintf(u->path, sizeof(u->path), "%.*s", (int)sizeof(u->path) - 1, path);
 	u->parent = parent;
-	u->usage_ok = !cgroup__cpu_usage_ns(path, &ns);
-	u->base_ns = js->scanned ? 0 : ns;
-	u->cur_ns = ns;
+	unslotted_event(js, u, true);
 	return true;
 }
 
@@ -360,7 +356,7 @@ static void scan_parent(struct jobs *js, int pi, struct ct_buf *missed, int *nmi
 			}
 		} else if (u) {
 			/* it has a slot now: what it used until here stays with the parent */
-			unslotted_read(u);
+			unslotted_event(js, u, false);
 			u->done = true;
 		}
 	}
@@ -399,7 +395,7 @@ int jobs__rescan(struct jobs *js)
 		if (stat(u->path, &st)) /* removed: its last reading stands */
 			u->done = true;
 		else
-			unslotted_read(u);
+			unslotted_event(js, u, false);
 	}
 	for (int i = 0; i < js->nparents; i++)
 		scan_parent(js, i, &missed, &nmissed);
@@ -433,25 +429,13 @@ void jobs__retire_gone(struct jobs *js)
 	js->n = k;
 }
 
-void jobs__read_unslotted(struct jobs *js)
-{
-	for (int i = 0; i < js->nunslotted; i++)
-		if (!js->unslotted[i].done)
-			unslotted_read(&js->unslotted[i]);
-}
-
-void jobs__commit_unslotted(struct jobs *js)
+void jobs__drop_done_unslotted(struct jobs *js)
 {
 	int k = 0;
 
-	for (int i = 0; i < js->nunslotted; i++) {
-		struct ct_unslotted *u = &js->unslotted[i];
-
-		if (u->done)
-			continue;
-		u->base_ns = u->cur_ns;
-		js->unslotted[k++] = *u;
-	}
+	for (int i = 0; i < js->nunslotted; i++)
+		if (!js->unslotted[i].done)
+			js->unslotted[k++] = js->unslotted[i];
 	js->nunslotted = k;
 }
 

@@ -38,6 +38,7 @@ struct ct_unslotted {
 	char name[CT_NAME_MAX];
 	char path[CT_PATH_LEN];
 	int parent;		/* index into jobs.parents */
+	/* written by the sampler only (jobs.on_unslotted, window.c) */
 	uint64_t base_ns, cur_ns;	/* CPU usage at the last window and now */
 	bool usage_ok;		/* its hierarchy keeps a CPU count (cpu.stat, cpuacct.usage) */
 	bool done;		/* got a slot or was removed: in this window, then dropped */
@@ -59,7 +60,13 @@ struct jobs {
 	struct tracer *tr;	/* set by jobs__attach */
 	/* Called when a job takes its slot, for the sampler to take its baseline. */
 	void (*on_register)(void *arg, struct ct_job *j);
-	void *on_register_arg;
+	/*
+	 * Called when an unslotted child is added (@fresh: it appeared while recording, so all
+	 * of its CPU counts) and just before it stops being one (it got a slot or is gone), for
+	 * the sampler to read its CPU usage. The registry itself never reads counters.
+	 */
+	void (*on_unslotted)(void *arg, struct ct_unslotted *u, bool added, bool fresh);
+	void *hooks_arg;
 };
 
 int jobs__init(struct jobs *js, uint32_t max_jobs);
@@ -80,10 +87,8 @@ int jobs__attach(struct jobs *js, struct tracer *tr);
  * when one frees.
  */
 int jobs__rescan(struct jobs *js);
-/* Read the CPU usage of every unslotted child (at each window's end). */
-void jobs__read_unslotted(struct jobs *js);
-/* After a window is written: drop unslotted children that are done, rebase the others. */
-void jobs__commit_unslotted(struct jobs *js);
+/* After a window is written: drop unslotted children that are done. */
+void jobs__drop_done_unslotted(struct jobs *js);
 /* The parent index (jobs.parents) whose job is @j, or -1. */
 int jobs__parent_of(const struct jobs *js, const struct ct_job *j);
 /* After a window: retire gone jobs, freeing their slots. */

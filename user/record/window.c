@@ -93,6 +93,32 @@ static void on_register(void *arg, struct ct_job *j)
 	sample_read(w, j, true);
 }
 
+static void unslotted_read(struct ct_unslotted *u)
+{
+	uint64_t ns;
+
+	if (u->usage_ok && !cgroup__cpu_usage_ns(u->path, &ns))
+		u->cur_ns = ns;
+}
+
+/*
+ * An unslotted child's CPU count: one made while recording (@fresh) has used no CPU before it
+ * appeared, so all of its usage is counted; one there at start is counted from now.
+ */
+static void on_unslotted(void *arg, struct ct_unslotted *u, bool added, bool fresh)
+{
+	uint64_t ns = 0;
+
+	(void)arg;
+	if (!added) {
+		unslotted_read(u);
+		return;
+	}
+	u->usage_ok = !cgroup__cpu_usage_ns(u->path, &ns);
+	u->base_ns = fresh ? 0 : ns;
+	u->cur_ns = ns;
+}
+
 int window__init(struct window *w, struct jobs *js, struct tracer *tr)
 {
 	memset(w, 0, sizeof(*w));
@@ -102,7 +128,8 @@ int window__init(struct window *w, struct jobs *js, struct tracer *tr)
 	if (!w->samples)
 		return -ENOMEM;
 	js->on_register = on_register;
-	js->on_register_arg = w;
+	js->on_unslotted = on_unslotted;
+	js->hooks_arg = w;
 	return 0;
 }
 
@@ -227,7 +254,9 @@ void window__read(struct window *w, struct jobs *js)
 	tracer__lost(js->tr, w->lost_cur);
 	tracer__created(js->tr, w->created_cur);
 	read_keyed(js->tr, &w->eps_cur, &w->disk_cur);
-	jobs__read_unslotted(js);
+	for (int i = 0; i < js->nunslotted; i++)
+		if (!js->unslotted[i].done)
+			unslotted_read(&js->unslotted[i]);
 }
 
 static json_t *pct_json(const uint64_t *h, uint64_t max, double p)
@@ -582,7 +611,9 @@ void window__commit(struct window *w, struct jobs *js)
 	memcpy(w->created_base, w->created_cur, sizeof(w->created_base));
 	keyed__swap(&w->eps_base, &w->eps_cur);
 	keyed__swap(&w->disk_base, &w->disk_cur);
-	jobs__commit_unslotted(js);
+	jobs__drop_done_unslotted(js);
+	for (int i = 0; i < js->nunslotted; i++)
+		js->unslotted[i].base_ns = js->unslotted[i].cur_ns;
 	w->seq++;
 	w->start_real = w->end_real;
 	w->start_mono = w->end_mono;

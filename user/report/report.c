@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "report.h"
+#include "schema.h"
 #include "span.h"
 
 /* Thresholds of the verdicts (docs/report.md explains them). */
@@ -166,12 +167,7 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 	if (!rj->s.n)
 		rj->s.last_done = -1;
 	/* the fields the series are drawn from: one missing is named, never drawn as zero */
-	missing = !json_is_integer(json_object_get(json_object_get(j, "cpu"), "oncpu_ns")) ?
-			  "cpu.oncpu_ns" :
-		  !json_is_integer(json_object_get(runq, "ns")) ? "runq.ns" :
-		  !json_is_object(off)				  ? "offcpu" :
-								    NULL;
-	if (missing) {
+	if (schema__job_missing(j, &missing)) {
 		if (!r->missing)
 			r->missing = missing;
 		r->bad_entries++;
