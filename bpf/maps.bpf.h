@@ -36,7 +36,7 @@ struct ct_task {
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
 	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
-	__u8 pad;
+	__u8 polled;		/* the current block was in poll/select/epoll, ended by socket ep */
 	__u32 srtt_us;
 	struct ct_ep ep;
 	__u64 sk;		/* the cached socket file's struct sock */

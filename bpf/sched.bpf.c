@@ -105,6 +105,7 @@ static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsign
 	long nr;
 
 	c->ep_ok = 0;
+	c->polled = 0;
 	if (state & TASK_UNINTERRUPTIBLE)
 		return BPF_CORE_READ_BITFIELD(t, in_iowait) ? CT_OFF_DISK : CT_OFF_DSTATE;
 	if (!(state & TASK_INTERRUPTIBLE))
@@ -197,13 +198,17 @@ static __always_inline void charge_culprits(__u32 cpu, struct ct_ring *r, __u32 
 	}
 }
 
-/* A socket wait of @d ns ended: the job's histogram, and its endpoint's entry. */
-static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d)
+/*
+ * A socket wait of @d ns ended: its endpoint's entry and, for a wait on a peer (not for
+ * requests, @serve), the job's socket-wait histogram.
+ */
+static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d, bool serve)
 {
 	struct ct_ep none = {};
 	struct ct_ep_stats *e;
 
-	ct_hist_add(cpu, slot, CT_HIST_SOCKET, d, 1);
+	if (!serve)
+		ct_hist_add(cpu, slot, CT_HIST_SOCKET, d, 1);
 	e = ct_ep_of(slot, c->ep_ok ? &c->ep : &none);
 	if (!e)
 		return;
@@ -263,13 +268,16 @@ static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_t
 		return;
 	}
 	r = c->reason;
+	/* on a socket the job serves, it was waiting for requests */
+	if (r == CT_OFF_SOCKET && c->ep_ok && (c->ep.flags & CT_EP_LOCAL))
+		r = CT_OFF_SERVE;
 	barrier_var(r);
 	if (r < CT_OFF_NR) {
 		st->off_ns[r] += off;
 		st->off_cnt[r]++;
 	}
-	if (r == CT_OFF_SOCKET)
-		socket_wait(c, cpu, slot, off);
+	if (r == CT_OFF_SOCKET || r == CT_OFF_SERVE)
+		socket_wait(c, cpu, slot, off, r == CT_OFF_SERVE);
 }
 
 /* Major faults block, so switch-out sees them all but a dying task's last few. */

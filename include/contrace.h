@@ -28,12 +28,16 @@ enum ct_slot {
 enum ct_off_reason {
 	CT_OFF_DISK,		/* D state, in_iowait */
 	CT_OFF_DSTATE,		/* other uninterruptible sleep */
-	CT_OFF_SOCKET,		/* socket syscall, or read/write/poll on one socket */
-	CT_OFF_POLL,		/* poll/select/epoll on several fds or non-sockets */
+	CT_OFF_SOCKET,		/* on a socket's peer: recv/send/connect on it, or a poll,
+				 * select or epoll wait that its data ended */
+	CT_OFF_POLL,		/* poll/select/epoll ended by no socket: a timeout, an eventfd,
+				 * a pipe, a signal */
 	CT_OFF_LOCK,		/* futex */
 	CT_OFF_SLEEP,		/* nanosleep, clock_nanosleep */
 	CT_OFF_CHILD,		/* wait4, waitid */
 	CT_OFF_PIPE,		/* read/write on a pipe or FIFO */
+	CT_OFF_SERVE,		/* a server waiting for requests: the same waits on a socket it
+				 * serves (listening, or accepted on a service port) */
 	CT_OFF_OTHER,
 	CT_OFF_NR,
 };

@@ -6,7 +6,7 @@ const char *const ct_off_names[CT_OFF_NR] = {
 	[CT_OFF_SOCKET] = "socket", [CT_OFF_POLL] = "poll",
 	[CT_OFF_LOCK] = "lock",	    [CT_OFF_SLEEP] = "sleep",
 	[CT_OFF_CHILD] = "child",   [CT_OFF_PIPE] = "pipe",
-	[CT_OFF_OTHER] = "other",
+	[CT_OFF_SERVE] = "serve",   [CT_OFF_OTHER] = "other",
 };
 
 const char *const ct_lost_keys[CT_LK_NR] = {

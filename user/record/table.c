@@ -7,7 +7,7 @@
 #include "window.h"
 
 static const char *const off_heads[CT_OFF_NR] = { "DISK", "D", "SOCK", "POLL", "LOCK",
-						  "SLEEP", "CHILD", "PIPE", "OTHER" };
+						  "SLEEP", "CHILD", "PIPE", "SERVE", "OTHER" };
 
 static uint64_t u64_at(const json_t *o, const char *path)
 {
