@@ -4,7 +4,9 @@
 windows from START. A runs from the start; B from window B_FROM (if any).
   gen_windows.py OUT SCENARIO START
 SCENARIO: contended (A's socket wait per unit doubles and its rate halves once B runs, B's CPU
-culprits show up, half of B's time is in intervals whose switch-in was not traced), uncontended (nothing changes when B runs), short (3 windows, a few units).
+culprits show up, half of B's time is in intervals whose switch-in was not traced), uncontended (nothing changes when B runs), short (3 windows, a few units), pollrise (once B
+runs, A's rate halves and its time goes to poll waits that no socket ended: nothing measured
+explains it).
 """
 import json
 import sys
@@ -22,12 +24,13 @@ def endpoint(name, side, ns, n):
             "tx_bytes": 100 * n, "rx_bytes": 1000 * n}
 
 
-def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remote", gaps=0):
+def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remote", gaps=0,
+        poll_ns=0):
     j = {"name": name, "kind": kind, "cgroup": "/sys/fs/cgroup/unified/" + name,
          "cpu": {"oncpu_ns": oncpu, "nvcsw": sock_n, "nivcsw": 1},
          "runq": {"ns": runq, "count": max(sock_n, 1), "max_ns": runq, "hist": []},
          "offcpu": {"disk": {"ns": 0, "count": 0}, "socket": {"ns": sock_ns, "count": sock_n},
-                    "lock": {"ns": 0, "count": 0}},
+                    "lock": {"ns": 0, "count": 0}, "poll": {"ns": poll_ns, "count": 1}},
          "socket_wait": {"ns": sock_ns, "count": sock_n, "hist": []},
          "culprits": [{"job": c, "runq_ns": ns, "count": 1, "preempts": 0} for c, ns in culprits],
          "net": {"endpoints": [endpoint(API, side, sock_ns, sock_n)] if sock_n else []},
@@ -52,8 +55,12 @@ with open(out, "w") as f:
             a_units = 3
         a_done += a_units
         per = (40 if contended else 20) * 1000000       # socket wait per unit, ns
+        if scenario == "pollrise" and b_on:
+            a_units = 25
+            a_done += a_units - 50
         jobs = [job("A", "cgroup", a_units * 1000000, a_units * 50000, a_units * per, a_units,
-                    a_done, [("api", a_units * 40000)] + ([("B", 10000)] if b_on else []))]
+                    a_done, [("api", a_units * 40000)] + ([("B", 10000)] if b_on else []),
+                    poll_ns=a_units * 20000000 if scenario == "pollrise" and b_on else 0)]
         if b_on:
             b_done += 25
             # B's figures rest half on intervals the kernel did not trace whole.

@@ -52,6 +52,16 @@ check "uncontended experiment runs" experiment u uncontended
 check "uncontended: no ETA degradation" test "$(answer "$TMP/u" "Is the ETA")" = no
 check "uncontended: no network contention" test "$(answer "$TMP/u" "Is there network")" = no
 check "uncontended: no main cause" test -z "$(main_cause "$TMP/u")"
+conf() { jq -r --arg q "$2" '.verdicts[] | select(.question | startswith($q)) | .confidence' "$1/analysis/report.json"; }
+check "uncontended: its no is not lowered for want of attribution" test "$(conf "$TMP/u" "Is there network")" != low
+
+# A's slowdown goes to poll waits no socket ended: no resource explains it, so no "no" is firm.
+check "poll-rise experiment runs" experiment p pollrise
+check "poll rise: ETA degradation confirmed" test "$(answer "$TMP/p" "Is the ETA")" = yes
+check "poll rise: network answered no, with low confidence" \
+	test "$(answer "$TMP/p" "Is there network")/$(conf "$TMP/p" "Is there network")" = no/low
+check "poll rise: ... naming the wait it cannot place" \
+	jqe '[.verdicts[] | select(.question | startswith("Is there network")) | .evidence[] | select(test("poll/select/epoll wait ended by no socket.* rose by 20ms"))] | length == 1' "$TMP/p/analysis/report.json"
 
 experiment s short 1
 check "too short: every verdict says not enough data" jqe '[.verdicts[].answer] | all(. == "not enough data")' "$TMP/s/analysis/report.json"

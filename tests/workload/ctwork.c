@@ -10,9 +10,13 @@
  *   ctwork server [ADDR:]PORT DELAY_MS N TCP server (default address 127.0.0.1): answers
  *                                        each request after DELAY_MS, one request at a time
  *                                        across all its clients, N requests in all
- *   ctwork client [ADDR:]PORT N [poll]   N requests, blocking in recv (or poll, then recv);
+ *   ctwork client [ADDR:]PORT N [poll|efd] N requests, blocking in recv (or poll, then recv);
  *                                        ADDR may be IPv6 in brackets: [::1]:PORT; reports
- *                                        its socket's retransmits (TCP_INFO) as "retrans"
+ *                                        its socket's retransmits (TCP_INFO) as "retrans".
+ *                                        efd: poll on an eventfd and the socket, as curl does;
+ *                                        a thread writes the eventfd every 7 ms. By its own
+ *                                        clock: time in polls the socket ended ("sock_poll_ns")
+ *                                        and in those only the eventfd ended ("efd_poll_ns")
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -38,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -47,6 +52,8 @@
 static _Atomic uint64_t total_delay, total_oncpu, total_nvcsw, total_nivcsw;
 static _Atomic int nthreads;
 static unsigned retrans;	/* client: tcpi_total_retrans of its socket before close */
+static uint64_t sock_poll_ns, efd_poll_ns;	/* client efd: its polls, by what ended them */
+static _Atomic int efd_stop;
 static double seconds;
 
 static uint64_t now_ns(void)
@@ -284,6 +291,41 @@ static int mem(long mb, double secs)
 	return 0;
 }
 
+static void *efd_ticker(void *arg)
+{
+	int efd = *(int *)arg;
+	uint64_t one = 1;
+
+	while (!efd_stop) {
+		sleep_ns(7000000);
+		if (write(efd, &one, sizeof(one)) != sizeof(one))
+			break;
+	}
+	return NULL;
+}
+
+/* Wait for @fd to be readable in poll beside @efd, timing each poll by what ended it. */
+static int efd_wait(int fd, int efd)
+{
+	struct pollfd p[2] = { { .fd = efd, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+	uint64_t v, t0;
+
+	for (;;) {
+		t0 = now_ns();
+		if (poll(p, 2, 60000) < 1)
+			return -1;
+		if (p[1].revents & POLLIN) {
+			sock_poll_ns += now_ns() - t0;
+			if (p[0].revents & POLLIN && read(efd, &v, sizeof(v)) != sizeof(v))
+				return -1;
+			return 0;
+		}
+		efd_poll_ns += now_ns() - t0;
+		if (read(efd, &v, sizeof(v)) != sizeof(v))
+			return -1;
+	}
+}
+
 static int client(const char *spec, int n, int use_poll)
 {
 	struct sockaddr_storage a;
@@ -291,18 +333,27 @@ static int client(const char *spec, int n, int use_poll)
 	int fd = tcp_socket(a.ss_family);
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
+	int efd = -1;
+	pthread_t tick;
 	char b;
 
 	if (connect(fd, (struct sockaddr *)&a, len)) {
 		perror("ctwork client: connect");
 		return 1;
 	}
+	if (use_poll == 2) {
+		efd = eventfd(0, 0);
+		if (efd < 0 || pthread_create(&tick, NULL, efd_ticker, &efd))
+			return 1;
+	}
 	for (int i = 0; i < n; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		if (send(fd, "x", 1, 0) != 1)
 			return 1;
-		if (use_poll && poll(&p, 1, 60000) != 1)
+		if (use_poll == 1 && poll(&p, 1, 60000) != 1)
+			return 1;
+		if (use_poll == 2 && efd_wait(fd, efd))
 			return 1;
 		if (recv(fd, &b, 1, 0) != 1)
 			return 1;
@@ -311,6 +362,11 @@ static int client(const char *spec, int n, int use_poll)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0)
 		retrans = ti.tcpi_total_retrans;
 	close(fd);
+	if (use_poll == 2) {
+		efd_stop = 1;
+		pthread_join(tick, NULL);
+		close(efd);
+	}
 	return 0;
 }
 
@@ -379,7 +435,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "server") && argc == 5) {
 		ret = server(argv[2], atoi(argv[3]), atoi(argv[4]));
 	} else if (!strcmp(argv[1], "client")) {
-		ret = client(argv[2], atoi(argv[3]), argc > 4 && !strcmp(argv[4], "poll"));
+		ret = client(argv[2], atoi(argv[3]),
+			     argc <= 4 ? 0 : !strcmp(argv[4], "poll") ? 1 : !strcmp(argv[4], "efd") ? 2 : 0);
 	} else if (!strcmp(argv[1], "mem")) {
 		ret = mem(atol(argv[2]), atof(argv[3]));
 	} else {
@@ -396,10 +453,12 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
 	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld,\"pre_oncpu_ns\":%llu,"
-	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u,\"pre_majflt\":%ld}\n",
+	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u,\"pre_majflt\":%ld,\"sock_poll_ns\":%llu,"
+	       "\"efd_poll_ns\":%llu}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start), ru.ru_majflt, (unsigned long long)pre_on,
-	       (unsigned long long)pre_d, retrans, ru0.ru_majflt);
+	       (unsigned long long)pre_d, retrans, ru0.ru_majflt, (unsigned long long)sock_poll_ns,
+	       (unsigned long long)efd_poll_ns);
 	return ret ? 1 : 0;
 }

@@ -763,11 +763,44 @@ static const struct resource {
 };
 #define N_RESOURCES (sizeof(resources) / sizeof(resources[0]))
 
+/*
+ * Waits no resource question can place: poll/select/epoll ended by no socket (a timeout, an
+ * eventfd, a pipe), and blocks of no known kind. Order: the one named first when both grew.
+ */
+static const struct {
+	const char *reason, *what;
+} unplaced[] = {
+	{ "poll", "poll/select/epoll wait ended by no socket (a timeout, an eventfd or a pipe)" },
+	{ "other", "off-CPU wait of no known kind" },
+};
+#define N_UNPLACED (sizeof(unplaced) / sizeof(unplaced[0]))
+
+/*
+ * The unplaced wait whose rise per unit is largest, if that rise exceeds @explained (the
+ * largest rise a resource question explains, at least 0): its index, the rise in *rise.
+ */
+static int unplaced_rise(const struct cmp *c, double explained, double *rise)
+{
+	int best = -1;
+
+	for (unsigned k = 0; k < N_UNPLACED; k++) {
+		double d = per_unit_off(c->a1, unplaced[k].reason) -
+			   per_unit_off(c->a0, unplaced[k].reason);
+
+		if (isfinite(d) && d > (explained > 0 ? explained : 0) &&
+		    (best < 0 || d > *rise)) {
+			best = (int)k;
+			*rise = d;
+		}
+	}
+	return best;
+}
+
 static void judge_resources(struct report *r, const struct cmp *c)
 {
 	struct rjob *a = &r->jobs[r->a], *b = r->b >= 0 ? &r->jobs[r->b] : NULL;
-	double v0[N_RESOURCES], v1[N_RESOURCES];
-	int main_res = -1;
+	double v0[N_RESOURCES], v1[N_RESOURCES], un_rise = 0;
+	int main_res = -1, un;
 	char x[32], y[32], z[32];
 
 	for (unsigned k = 0; k < N_RESOURCES; k++) {
@@ -779,6 +812,10 @@ static void judge_resources(struct report *r, const struct cmp *c)
 		if (isfinite(d) && (main_res < 0 || d > v1[main_res] - v0[main_res]))
 			main_res = (int)k;
 	}
+	/* a wait no question can place that grew more than any explained one: no firm "no" */
+	un = unplaced_rise(c, main_res >= 0 ? v1[main_res] - v0[main_res] : 0, &un_rise);
+	if (un >= 0)
+		json_object_set_new(r->facts, "unplaced", json_string(unplaced[un].reason));
 	for (unsigned k = 0; k < N_RESOURCES; k++) {
 		const struct resource *res = &resources[k];
 		double d = v1[k] - v0[k], share = c->dwall > 0 ? d / c->dwall : NAN;
@@ -786,9 +823,12 @@ static void judge_resources(struct report *r, const struct cmp *c)
 		bool rose = isfinite(d) && d > 0 && (ch >= DEGRADED_PCT || !(v0[k] > 0)) &&
 			    share >= SHARE_MIN;
 		const char *ans = !isfinite(d) ? "not enough data" : rose ? "yes" : "no";
-		json_t *ev = verdict(r, res->question, ans,
-				     !isfinite(d) ? "none" :
-						    confidence(c->u0, c->u1, c->w0, c->w1));
+		const char *conf = !isfinite(d) ? "none" : confidence(c->u0, c->u1, c->w0, c->w1);
+		json_t *ev;
+
+		if (!rose && isfinite(d) && un >= 0)
+			conf = "low";
+		ev = verdict(r, res->question, ans, conf);
 
 		json_object_set_new(json_array_get(r->verdicts, json_array_size(r->verdicts) - 1),
 				    "main_cause", json_boolean(rose && (int)k == main_res));
@@ -813,6 +853,10 @@ static void judge_resources(struct report *r, const struct cmp *c)
 		}
 		if (rose && (int)k == main_res)
 			say(ev, "this is the largest cause of %s's slowdown", a->name);
+		if (!rose && un >= 0)
+			say(ev, "confidence is low: %s per unit rose by %s, more than any resource "
+				"explains, and contrace cannot tell which resource it waited for",
+			    unplaced[un].what, ct_fmt_ns(un_rise, z, sizeof(z)));
 		res->evidence(r, ev, c, a->name, b ? b->name : NULL);
 	}
 }

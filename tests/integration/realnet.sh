@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Socket waits of real clients and servers that block in poll or epoll, each against the
+# program's own clock:
+#   1. curl (Debian's) downloads from nginx (Debian's), rate-limited to 4 MB/s: curl waits in
+#      poll([socket, eventfd]). Its socket wait on nginx's endpoint vs curl's own time_total
+#      minus time_connect. nginx waits in epoll: its endpoint shows as local, its waits for
+#      requests as "serve", none as socket wait.
+#   2. Python's stdlib asyncio, 4 connections in one thread, against a server answering each
+#      request after 20 ms, one at a time: socket wait on the endpoint vs the time its event
+#      loop spent blocked in calls that returned a ready socket.
+#   3. a C client polling an eventfd (ticked every 7 ms) and its socket: socket wait vs its
+#      polls the socket ended, poll vs those only the eventfd ended.
+source "$(dirname "$0")/../lib.sh"
+
+ng=$(mkcg nginx) && cu=$(mkcg curl) && cs=$(mkcg curlsmall) && ai=$(mkcg asyncio) && ef=$(mkcg efd) &&
+	srv=$(mkcg server) || exit 1
+port=$((20000 + $$ % 10000))	# below the ephemeral range (32768-): a service port
+www=$TMP/www
+mkdir -p "$www" "$TMP/ngtmp"
+head -c 6000000 /dev/zero >"$www/f.bin"
+mkdir -p "$www/small" && echo hello >"$www/small/s.txt"
+cat >"$TMP/nginx.conf" <<EOF
+daemon off;
+user root;
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx.err;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/ngtmp; proxy_temp_path $TMP/ngtmp;
+	fastcgi_temp_path $TMP/ngtmp; uwsgi_temp_path $TMP/ngtmp; scgi_temp_path $TMP/ngtmp;
+	limit_req_zone \$binary_remote_addr zone=paced:1m rate=50r/s;
+	server {
+		listen 127.0.0.1:$port; root $www;
+		location / { limit_rate 4m; }
+		location /small/ { limit_req zone=paced burst=1000; }
+	}
+}
+EOF
+in_cg "$ng" nginx -c "$TMP/nginx.conf" -e "$TMP/nginx.err" &
+PIDS+=($!)
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+# the worker runs as root: this test's directory is private to root
+
+rec_start "$TMP/r" -i 1 --job nginx="$ng" --job curl="$cu" --job asyncio="$ai" \
+	--job efd="$ef" --job server="$srv" --job curlsmall="$cs" || exit 1
+# 1. three downloads of 6 MB at 4 MB/s: about 1.5 s each
+for i in 1 2 3; do
+	in_cg "$cu" curl -sf -o /dev/null -w '%{time_connect} %{time_total}\n' \
+		"http://127.0.0.1:$port/f.bin" >>"$TMP/curl.times"
+done
+# 1b. 60 small requests on one connection, each held back by nginx's limit_req to 50/s
+urls=() outs=()
+for i in $(seq 60); do urls+=("http://127.0.0.1:$port/small/s.txt"); outs+=(-o /dev/null); done
+in_cg "$cs" curl -sf "${outs[@]}" -w '%{time_pretransfer} %{time_starttransfer}\n' "${urls[@]}" \
+	>"$TMP/small.times"
+# 2. asyncio: 4 x 25 requests, each answered after 20 ms, one at a time
+in_cg "$srv" "$CTWORK" server $((port + 1)) 20 100 >"$TMP/srv1" &
+PIDS+=($!)
+for i in $(seq 50); do grep -q listening "$TMP/srv1" && break; sleep 0.1; done
+in_cg "$ai" python3 "$TOP/tests/workload/aioclient.py" 127.0.0.1 $((port + 1)) 4 25 >"$TMP/aio"
+# 3. eventfd + socket: 40 requests answered after 30 ms
+in_cg "$srv" "$CTWORK" server $((port + 2)) 30 40 >"$TMP/srv2" &
+PIDS+=($!)
+for i in $(seq 50); do grep -q listening "$TMP/srv2" && break; sleep 0.1; done
+in_cg "$ef" "$CTWORK" client $((port + 2)) 40 efd >"$TMP/efd"
+sleep 1.2
+check "recorder stops cleanly" rec_stop
+w=$TMP/r/windows.jsonl
+e=127.0.0.1:$port
+
+# curl's own clock: from connected to done, summed over the downloads. Its socket wait is
+# that less its time on CPU and queued for one (a few %): the bound is 5 %, as the issue asks.
+check "curl: three downloads of 6 MB" test "$(wc -l <"$TMP/curl.times")" -eq 3
+curl_wait=$(awk '{ s += ($2 - $1) * 1e9 } END { printf "%.0f", s }' "$TMP/curl.times")
+within "curl: socket wait on nginx's $e vs curl's time_total - time_connect" \
+	"$(ep "$w" curl "$e" ns)" "$curl_wait" 5
+check "curl: its waits in poll ended by the socket are not left as poll (< 5 %)" \
+	awk -v p="$(jsum "$w" curl offcpu.poll.ns)" -v c="$curl_wait" 'BEGIN { exit !(p < c * 0.05) }'
+check "curl: 60 small requests" test "$(wc -l <"$TMP/small.times")" -eq 60
+small_wait=$(awk '{ s += ($2 - $1) * 1e9 } END { printf "%.0f", s }' "$TMP/small.times")
+within "curl, 60 small requests: socket wait on $e vs curl's time_starttransfer - time_pretransfer" \
+	"$(ep "$w" curlsmall "$e" ns)" "$small_wait" 5
+check "nginx: its endpoint $e shows as local" \
+	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"nginx\") | .net.endpoints[] | select(.endpoint == \"$e\" and .side == \"local\")] | length > 0"
+check "nginx: its waits for requests are serve, never socket wait" \
+	test "$(jsum "$w" nginx offcpu.serve.count)" -ge 3 -a "$(jsum "$w" nginx offcpu.socket.ns)" -eq 0
+
+# asyncio's own clock: its loop's blocked selects that returned a ready socket
+aio_wait=$(jq .sock_wait_ns "$TMP/aio")
+within "asyncio (4 connections, one thread): socket wait on 127.0.0.1:$((port + 1)) vs its loop's own clock" \
+	"$(ep "$w" asyncio "127.0.0.1:$((port + 1))" ns)" "$aio_wait" 5
+check "asyncio: 100 requests made" test "$(jq .requests "$TMP/aio")" -eq 100
+
+efd_out=$(tail -1 "$TMP/efd")
+within "C client polling an eventfd and its socket: socket wait vs its polls the socket ended" \
+	"$(ep "$w" efd "127.0.0.1:$((port + 2))" ns)" "$(field "$efd_out" sock_poll_ns)" 5
+within "the same: poll wait vs its polls only the eventfd ended" \
+	"$(jsum "$w" efd offcpu.poll.ns)" "$(field "$efd_out" efd_poll_ns)" 10
