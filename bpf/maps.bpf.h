@@ -112,6 +112,19 @@ struct ct_ring_map {
 	__type(value, struct ct_ring);
 };
 
+/* A port a job serves (family, local port) -> its slot; see sched.bpf.c's socket_wait. */
+struct ct_server_key {
+	__u32 family;
+	__u32 port;
+};
+
+struct ct_server_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ct_server_key);
+	__type(value, __u32);
+};
+
 extern struct ct_task_map ct_tasks SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
@@ -120,6 +133,7 @@ extern struct ct_hist_map ct_hists SEC(".maps");	/* [cpu][slot][kind] */
 extern struct ct_pair_map ct_pairs SEC(".maps");	/* [cpu][victim][culprit] */
 extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
 extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
+extern struct ct_server_map ct_servers SEC(".maps");	/* (family, port): the serving job */
 
 extern const volatile __u32 targ_max_jobs;
 extern const volatile bool targ_switch_state_arg;

@@ -92,6 +92,35 @@ static __always_inline void retrans_catch_up(struct sock *sk, struct ct_sock *s)
 	s->retrans = total;
 }
 
+/*
+ * @sk's storage; for a socket no task of a job was seen using yet, made now when it is one
+ * a job serves: accepted on a port where that job waits for requests.
+ */
+static __always_inline struct ct_sock *sock_or_served(struct sock *sk)
+{
+	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	struct ct_server_key k;
+	struct ct_ep ep;
+	__u32 *slot;
+
+	if (s)
+		return s;
+	ct_sk_endpoint(sk, &ep);
+	if (!(ep.flags & CT_EP_LOCAL))
+		return NULL;
+	k.family = ep.family;
+	k.port = ep.port;
+	slot = bpf_map_lookup_elem(&ct_servers, &k);
+	if (!slot)
+		return NULL;
+	s = bpf_sk_storage_get(&ct_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (s && !s->slot) {
+		s->slot = *slot;
+		s->ep = ep;
+	}
+	return s;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -110,7 +139,7 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 		}
 		return 0;
 	}
-	s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	s = sock_or_served(sk);
 	/* Any change of state (closing above all) settles the socket's retransmits. */
 	if (s)
 		retrans_catch_up(sk, s);
@@ -130,7 +159,7 @@ int BPF_PROG(ct_inet_sock_set_state, struct sock *sk, int oldstate, int newstate
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ct_tcp_retransmit_skb, struct sock *sk)
 {
-	struct ct_sock *s = bpf_sk_storage_get(&ct_socks, sk, 0, 0);
+	struct ct_sock *s = sock_or_served(sk);
 	struct ct_ep_stats *e;
 
 	if (s) {

@@ -199,6 +199,20 @@ static __always_inline void charge_culprits(__u32 cpu, struct ct_ring *r, __u32 
 }
 
 /*
+ * Remember that job @slot waits for requests on local endpoint @ep: the sockets accepted on
+ * that port are its, even those it never connected, sent or received on with a tracepoint
+ * watching (net.bpf.c charges their retransmits to it).
+ */
+static __always_inline void served_by(const struct ct_ep *ep, __u32 slot)
+{
+	struct ct_server_key k = { .family = ep->family, .port = ep->port };
+	__u32 *v = bpf_map_lookup_elem(&ct_servers, &k);
+
+	if (!v || *v != slot)
+		bpf_map_update_elem(&ct_servers, &k, &slot, BPF_ANY);
+}
+
+/*
  * A socket wait of @d ns ended: its endpoint's entry and, for a wait on a peer (not for
  * requests, @serve), the job's socket-wait histogram.
  */
@@ -209,6 +223,8 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 
 	if (!serve)
 		ct_hist_add(cpu, slot, CT_HIST_SOCKET, d, 1);
+	else
+		served_by(&c->ep, slot);
 	e = ct_ep_of(slot, c->ep_ok ? &c->ep : &none);
 	if (!e)
 		return;

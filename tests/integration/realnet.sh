@@ -99,3 +99,49 @@ within "C client polling an eventfd and its socket: socket wait vs its polls the
 	"$(ep "$w" efd "127.0.0.1:$((port + 2))" ns)" "$(field "$efd_out" sock_poll_ns)" 5
 within "the same: poll wait vs its polls only the eventfd ended" \
 	"$(jsum "$w" efd offcpu.poll.ns)" "$(field "$efd_out" efd_poll_ns)" 10
+
+# 4. Retransmits by a server on the sockets it accepted, recorded without --socket-bytes:
+# nftables drops 20 % of its answers (data segments). The server's
+# namespace holds only its own sockets, so its RetransSegs is the ground truth. Answers come
+# 100 ms after each request, so the request's ACK has gone out alone before (delayed ACK,
+# 40 ms): a lost answer is the server's to resend, never the client's request.
+if ! command -v nft >/dev/null || ! ip netns add rnc$$; then
+	not_ok "network namespaces and nftables are needed for the server retransmit test"
+	exit 0
+fi
+on_exit ip netns del rnc$$
+ip netns add rns$$ && on_exit ip netns del rns$$
+ip link add rc$$ type veth peer name rs$$ &&
+	ip link set rc$$ netns rnc$$ && ip link set rs$$ netns rns$$ &&
+	ip -n rnc$$ addr add 10.232.0.1/24 dev rc$$ && ip -n rns$$ addr add 10.232.0.2/24 dev rs$$ &&
+	ip -n rnc$$ link set rc$$ up && ip -n rns$$ link set rs$$ up &&
+	ip -n rnc$$ link set lo up && ip -n rns$$ link set lo up || { not_ok "veth pair"; exit 0; }
+lossy=$((port + 3))
+# Dropped as they arrive at the client: a drop on the sender's own output is an error its TCP
+# retries without counting a retransmit.
+ip netns exec rnc$$ nft -f - <<NFT || { not_ok "nftables rule"; exit 0; }
+table inet contrace_test {
+	chain input {
+		type filter hook input priority 0;
+		tcp sport $lossy ip length > 52 numgen random mod 100 < 20 drop
+	}
+}
+NFT
+snmp() { ip netns exec rns$$ awk '/^Tcp:/ { if (h) print $13; h = 1 }' /proc/net/snmp; }
+rec_start "$TMP/r2" -i 1 --job server="$srv" --job efd="$ef" || exit 1
+before=$(snmp)
+in_cg "$srv" ip netns exec rns$$ "$CTWORK" server "10.232.0.2:$lossy" 100 30 >"$TMP/srv3" &
+PIDS+=($!)
+for i in $(seq 50); do grep -q listening "$TMP/srv3" && break; sleep 0.1; done
+in_cg "$ef" ip netns exec rnc$$ "$CTWORK" client "10.232.0.2:$lossy" 30 >/dev/null
+sleep 0.5
+after=$(snmp)
+check "recorder stops cleanly (server retransmit run)" rec_stop
+w2=$TMP/r2/windows.jsonl
+rs=$(ep "$w2" server "10.232.0.2:$lossy" retrans)
+echo "# server namespace RetransSegs: $((after - before)); contrace, on server's local endpoint: $rs"
+check "server: it retransmitted (the lossy answers)" test "$((after - before))" -ge 1
+check "server: retransmits on its accepted socket land on its job: $rs = the kernel's $((after - before))" \
+	test "$rs" -eq "$((after - before))"
+check "server: none on the client's job or on other" \
+	test "$(jq -s '[.[] | select(.type == "window") | .jobs[] | select(.name != "server") | .net.endpoints[]?.retrans] | add // 0' "$w2")" -eq 0
