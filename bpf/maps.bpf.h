@@ -125,6 +125,21 @@ struct ct_server_map {
 	__type(value, __u32);
 };
 
+/* A unix socket's name by its hash (sock.bpf.h): user space names endpoints with it. */
+struct ct_unix_name_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CT_UNIX_NAMES);
+	__type(key, __u64);
+	__type(value, struct ct_unix_name);
+};
+
+struct ct_unix_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_unix_name);
+};
+
 extern struct ct_task_map ct_tasks SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
@@ -134,6 +149,8 @@ extern struct ct_pair_map ct_pairs SEC(".maps");	/* [cpu][victim][culprit] */
 extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
 extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 extern struct ct_server_map ct_servers SEC(".maps");	/* (family, port): the serving job */
+extern struct ct_unix_name_map ct_unix_names SEC(".maps");	/* name hash -> name */
+extern struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");	/* [cpu]: a name being read */
 
 extern const volatile __u32 targ_max_jobs;
 extern const volatile bool targ_switch_state_arg;

@@ -230,7 +230,7 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 		return;
 	__sync_fetch_and_add(&e->wait_ns, d);
 	__sync_fetch_and_add(&e->wait_cnt, 1);
-	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
+	if (c->ep_ok && c->ep_tcp && c->srtt_us && !ct_ep_loopback(&c->ep)) {
 		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
 		__sync_fetch_and_add(&e->srtt_cnt, 1);
 	}

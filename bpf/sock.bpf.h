@@ -3,10 +3,94 @@
 #ifndef CONTRACE_SOCK_BPF_H
 #define CONTRACE_SOCK_BPF_H
 
+#include <bpf/bpf_endian.h>
 #include "maps.bpf.h"
 
 #define CT_IPPROTO_TCP 6
 #define ntohs16(x) ((__u16)(((x) >> 8) | ((x) << 8)))
+
+#define CT_UNIX_PATH 108		/* sizeof(sockaddr_un.sun_path) */
+#define CT_UNIX_AUTOBIND 6		/* an automatic name: a NUL and five hex digits */
+#define CT_FNV_OFFSET 0xcbf29ce484222325ULL
+#define CT_FNV_PRIME 0x100000001b3ULL
+
+/*
+ * The name of @a (a path, or an abstract name with its leading NUL) as a 64-bit FNV-1a hash,
+ * kept with the name itself in ct_unix_names for user space; *@autob: it is a name the kernel
+ * made up (autobind), not one a program chose.
+ */
+static __noinline __u64 ct_unix_hash(struct unix_address *a, bool *autob)
+{
+	__u32 len = (__u32)BPF_CORE_READ(a, len), zero = 0;
+	void *name = (void *)a + bpf_core_field_offset(struct unix_address, name) + 2;
+	struct ct_unix_name *n = bpf_map_lookup_elem(&ct_unix_scratch, &zero);
+	__u64 h = CT_FNV_OFFSET;
+
+	*autob = false;
+	if (!n || len <= 2)
+		return 0;
+	len -= 2;		/* less sun_family */
+	if (len > CT_UNIX_PATH)
+		len = CT_UNIX_PATH;
+	barrier_var(len);	/* keep the mask below: the verifier needs it to bound the read */
+	len &= 127;
+	if (bpf_probe_read_kernel(n->name, len, name))
+		return 0;
+	/* a path's name ends at its NUL; an abstract one (leading NUL) spans len */
+	for (int i = 0; i < CT_UNIX_PATH && i < len; i++) {
+		if (i > 0 && !n->name[i] && n->name[0])
+			break;
+		h = (h ^ (__u8)n->name[i]) * CT_FNV_PRIME;
+	}
+	*autob = !n->name[0] && len == CT_UNIX_AUTOBIND;
+	/* the name, once, for user space to show (a server may be gone when it looks) */
+	if (!*autob && !bpf_map_lookup_elem(&ct_unix_names, &h)) {
+		n->len = len;
+		bpf_map_update_elem(&ct_unix_names, &h, n, BPF_NOEXIST);
+	}
+	return h;
+}
+
+/*
+ * A unix socket's endpoint: its own name when it has one that was chosen (a listening socket,
+ * or one accepted from it, which shares its name: the served side), else its peer's. Named by
+ * the hash of the name, in addr; unnamed ones are all "unix".
+ */
+static __always_inline void ct_unix_endpoint(struct sock *sk, struct ct_ep *ep)
+{
+	struct unix_sock *u = (struct unix_sock *)sk;
+	struct unix_address *a = BPF_CORE_READ(u, addr);
+	struct sock *peer;
+	bool autob = false;
+	__u64 h = 0;
+
+	if (a) {
+		h = ct_unix_hash(a, &autob);
+		if (h && !autob) {
+			ep->flags = CT_EP_LOCAL;
+			__builtin_memcpy(ep->addr, &h, sizeof(h));
+			return;
+		}
+	}
+	peer = BPF_CORE_READ(u, peer);
+	a = peer ? BPF_CORE_READ((struct unix_sock *)peer, addr) : NULL;
+	h = a ? ct_unix_hash(a, &autob) : 0;
+	__builtin_memcpy(ep->addr, &h, sizeof(h));
+}
+
+/*
+ * A peer on this machine (127.0.0.0/8, ::1, ::ffff:127.x): TCP's RTT to it is no network
+ * round trip but the peer's think time seen through delayed ACKs.
+ */
+static __always_inline bool ct_ep_loopback(const struct ct_ep *ep)
+{
+	const __u32 *w = (const __u32 *)ep->addr;
+
+	if (ep->family == CT_AF_INET)
+		return ep->addr[0] == 127;
+	return ep->family == CT_AF_INET6 && !w[0] && !w[1] &&
+	       ((!w[2] && w[3] == bpf_htonl(1)) || (w[2] == bpf_htonl(0xffff) && ep->addr[12] == 127));
+}
 
 /*
  * Who @sk talks to. A connection whose local port is a listening one (outside the ephemeral
@@ -20,10 +104,13 @@ static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 	__u32 a4;
 
 	__builtin_memset(ep, 0, sizeof(*ep));
-	if (fam != CT_AF_INET && fam != CT_AF_INET6) {
-		ep->family = fam == CT_AF_UNIX ? CT_AF_UNIX : 0;
+	if (fam == CT_AF_UNIX) {
+		ep->family = CT_AF_UNIX;
+		ct_unix_endpoint(sk, ep);
 		return;
 	}
+	if (fam != CT_AF_INET && fam != CT_AF_INET6)
+		return;
 	ep->family = fam;
 	dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
 	dport = ntohs16(dport);

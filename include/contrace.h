@@ -150,6 +150,13 @@ struct ct_ep {
 	__u8 addr[16];		/* IPv4 in the first 4 bytes */
 };
 
+/* A unix socket's name (a path, or an abstract one: a leading NUL), keyed by its hash. */
+#define CT_UNIX_NAMES	1024
+struct ct_unix_name {
+	__u32 len;
+	char name[128];		/* 108 used: a power of two lets BPF bound its read */
+};
+
 struct ct_ep_key {
 	__u32 slot;
 	struct ct_ep ep;

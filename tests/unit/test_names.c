@@ -51,12 +51,55 @@ static void test_endpoint(void)
 	inet_pton(AF_INET6, "fd00::1", ep.addr);
 	names__endpoint(&ep, b, sizeof(b), &local);
 	CHECK(!strcmp(b, "[fd00::1]:443") && local, "%s", b);
-	ep.family = CT_AF_UNIX;
-	names__endpoint(&ep, b, sizeof(b), &local);
-	CHECK(!strcmp(b, "unix"), "%s", b);
 	ep.family = 0;
 	names__endpoint(&ep, b, sizeof(b), &local);
 	CHECK(!strcmp(b, "other"), "%s", b);
+}
+
+/* A stand-in for the recorder's map of unix names: knows hash 1 (a path), 2 (abstract). */
+static size_t fake_lookup(void *arg, uint64_t hash, char *buf, size_t len)
+{
+	static const char path[] = "/run/postgresql/.s.PGSQL.5432", abs[] = "\0ctb\0x";
+	const char *raw = hash == 1 ? path : hash == 2 ? abs : NULL;
+	size_t n = hash == 1 ? sizeof(path) - 1 : sizeof(abs) - 1;
+
+	(void)arg;
+	if (!raw || n > len)
+		return 0;
+	memcpy(buf, raw, n);
+	return n;
+}
+
+/* Unix sockets are named by their path or abstract name, or by hash when it is not known. */
+static void test_unix_endpoint(void)
+{
+	struct ct_ep ep = { .family = CT_AF_UNIX };
+	uint64_t h;
+	char b[CT_EP_NAME_LEN], s[8];
+	bool local;
+
+	names__set_unix_lookup(fake_lookup, NULL);
+	names__endpoint(&ep, b, sizeof(b), &local);
+	CHECK(!strcmp(b, "unix"), "unnamed: %s", b);
+	h = 1;
+	memcpy(ep.addr, &h, sizeof(h));
+	ep.flags = CT_EP_LOCAL;
+	names__endpoint(&ep, b, sizeof(b), &local);
+	CHECK(!strcmp(b, "unix:/run/postgresql/.s.PGSQL.5432") && local, "path: %s", b);
+	h = 2;
+	memcpy(ep.addr, &h, sizeof(h));
+	names__endpoint(&ep, b, sizeof(b), &local);
+	CHECK(!strcmp(b, "unix:@ctb@x"), "abstract, NULs as /proc shows them: %s", b);
+	h = 0xabc;
+	memcpy(ep.addr, &h, sizeof(h));
+	names__endpoint(&ep, b, sizeof(b), &local);
+	CHECK(!strcmp(b, "unix:#0000000000000abc"), "unknown: %s", b);
+	names__set_unix_lookup(NULL, NULL);
+	names__unix_show("/a\n\x7f\0junk", 8, s, sizeof(s));
+	CHECK(!strcmp(s, "/a??"), "control characters shown as ?, a path ends at NUL: %s", s);
+	names__unix_show("/abcdefghij", 11, s, sizeof(s));
+	CHECK(!strcmp(s, "/abcdef"), "truncated to the buffer: %s", s);
+	names__unix_show("x", 1, s, 0);
 }
 
 static void test_port_range(void)
@@ -147,6 +190,7 @@ int main(void)
 	RUN(test_uevent);
 	RUN(test_devnum);
 	RUN(test_endpoint);
+	RUN(test_unix_endpoint);
 	RUN(test_port_range);
 	RUN(test_memstat_keys);
 	RUN(test_keyed_delta);

@@ -5,7 +5,8 @@ thread, each sending N one-byte requests, one at a time, and reading the one-byt
   aioclient.py ADDR PORT CONNS N
 By its own clock it prints one JSON line: the time its event loop spent blocked in the
 selector in calls that returned a socket ready ("sock_wait_ns") and in calls that returned
-nothing ("idle_ns"), and the requests made."""
+nothing ("idle_ns"), the requests made, and the kernel's count of its thread's time on CPU
+and queued for one meanwhile (/proc/thread-self/schedstat: "oncpu_ns", "run_delay_ns")."""
 import asyncio
 import json
 import selectors
@@ -42,7 +43,15 @@ async def main():
     await asyncio.gather(*(one(i) for i in range(conns)))
 
 
+def schedstat():
+    with open("/proc/thread-self/schedstat") as f:
+        on, delay = f.read().split()[:2]
+    return int(on), int(delay)
+
+
+on0, d0 = schedstat()
 loop = asyncio.SelectorEventLoop(TimedSelector())
 loop.run_until_complete(main())
 loop.close()
-print(json.dumps(dict(clock, requests=conns * n)))
+on1, d1 = schedstat()
+print(json.dumps(dict(clock, requests=conns * n, oncpu_ns=on1 - on0, run_delay_ns=d1 - d0)))

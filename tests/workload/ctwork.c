@@ -7,7 +7,8 @@
  *   ctwork sleep MS COUNT                nanosleep MS, COUNT times
  *   ctwork futex MS COUNT                the main thread waits on a futex another thread wakes
  *                                        after sleeping MS, COUNT times
- *   ctwork server [ADDR:]PORT DELAY_MS N TCP server (default address 127.0.0.1): answers
+ *   ctwork server [ADDR:]PORT DELAY_MS N TCP server (default address 127.0.0.1; or a unix
+ *                                        socket: unix:PATH, unix:@ABSTRACT): answers
  *                                        each request after DELAY_MS, one request at a time
  *                                        across all its clients, N requests in all
  *   ctwork client [ADDR:]PORT N [poll|efd] N requests, blocking in recv (or poll, then recv);
@@ -45,7 +46,9 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <stddef.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,7 +204,7 @@ static int tcp_socket(int family)
 	return fd;
 }
 
-/* "PORT" (127.0.0.1), "ADDR:PORT" or "[ADDR6]:PORT". */
+/* "PORT" (127.0.0.1), "ADDR:PORT", "[ADDR6]:PORT", "unix:PATH" or "unix:@ABSTRACT". */
 static socklen_t endpoint(const char *spec, struct sockaddr_storage *ss)
 {
 	const char *colon = strrchr(spec, ':');
@@ -209,6 +212,19 @@ static socklen_t endpoint(const char *spec, struct sockaddr_storage *ss)
 	uint16_t port = htons((uint16_t)atoi(colon ? colon + 1 : spec));
 
 	memset(ss, 0, sizeof(*ss));
+	if (!strncmp(spec, "unix:", 5)) {
+		struct sockaddr_un *u = (struct sockaddr_un *)ss;
+		size_t n = strlen(spec + 5);
+
+		u->sun_family = AF_UNIX;
+		if (n >= sizeof(u->sun_path))
+			n = sizeof(u->sun_path) - 1;
+		memcpy(u->sun_path, spec + 5, n);
+		if (spec[5] != '@')
+			return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+		u->sun_path[0] = 0;
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	}
 	if (colon && spec[0] == '[') {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
@@ -238,6 +254,8 @@ static int server(const char *spec, int delay_ms, int n)
 	int ls = tcp_socket(a.ss_family), np = 1, served = 0;
 	char buf[64];
 
+	if (a.ss_family == AF_UNIX && ((struct sockaddr_un *)&a)->sun_path[0])
+		unlink(((struct sockaddr_un *)&a)->sun_path);
 	if (bind(ls, (struct sockaddr *)&a, len) || listen(ls, 16)) {
 		perror("ctwork server: bind/listen");
 		return 1;

@@ -66,6 +66,53 @@ const char *names__dev(uint32_t dev)
 	return dev_cache[i].name;
 }
 
+static size_t (*unix_lookup)(void *arg, uint64_t hash, char *buf, size_t len);
+static void *unix_lookup_arg;
+
+void names__set_unix_lookup(size_t (*fn)(void *arg, uint64_t hash, char *buf, size_t len),
+			    void *arg)
+{
+	unix_lookup = fn;
+	unix_lookup_arg = arg;
+}
+
+void names__unix_show(const char *raw, size_t n, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	if (!len)
+		return;
+	for (size_t i = 0; i < n && k + 1 < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (!c && i > 0 && raw[0])
+			break;		/* a path ends at its NUL */
+		/* '@' for NULs as /proc/net/unix shows them; nothing unprintable in a name */
+		buf[k++] = !c ? '@' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[k] = 0;
+}
+
+static void unix_name(const struct ct_ep *ep, char *buf, size_t len)
+{
+	char raw[108], shown[CT_EP_NAME_LEN - 5];
+	uint64_t h;
+	size_t n;
+
+	memcpy(&h, ep->addr, sizeof(h));
+	if (!h) {
+		snprintf(buf, len, "unix");
+		return;
+	}
+	n = unix_lookup ? unix_lookup(unix_lookup_arg, h, raw, sizeof(raw)) : 0;
+	if (!n) {
+		snprintf(buf, len, "unix:#%016llx", (unsigned long long)h);
+		return;
+	}
+	names__unix_show(raw, n, shown, sizeof(shown));
+	snprintf(buf, len, "unix:%s", shown);
+}
+
 void names__endpoint(const struct ct_ep *ep, char *buf, size_t len, bool *local)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
@@ -81,7 +128,7 @@ void names__endpoint(const struct ct_ep *ep, char *buf, size_t len, bool *local)
 		snprintf(buf, len, "[%s]:%u", a, ep->port);
 		break;
 	case CT_AF_UNIX:
-		snprintf(buf, len, "unix");
+		unix_name(ep, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "other");

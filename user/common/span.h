@@ -19,7 +19,7 @@
 
 /* One endpoint's socket waits and TCP figures, summed over the span's windows. */
 struct ct_span_ep {
-	char name[64];		/* "ADDR:PORT", "unix", "other", or "others" (the summed rest) */
+	char name[128];		/* "ADDR:PORT", "unix:PATH", "other", or "others" (the summed rest) */
 	bool local;		/* named by the job's own port: a socket it listens on or serves */
 	uint64_t ns, count, connects, connect_ns, connect_fail, retrans, tx, rx;
 	double srtt_sum;	/* sum of the windows' mean smoothed RTT (us)... */

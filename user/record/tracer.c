@@ -357,6 +357,21 @@ bool tracer__socket_bytes(const struct tracer *t)
 	return t->socket_bytes && !strstr(t->missing, "sock_send_length");
 }
 
+size_t tracer__unix_name(void *arg, uint64_t hash, char *buf, size_t len)
+{
+	struct tracer *t = arg;
+	struct ct_unix_name n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct_unix_names), &hash, &n))
+		return 0;
+	if (n.len > sizeof(n.name))
+		n.len = sizeof(n.name);
+	if (n.len > len)
+		n.len = (uint32_t)len;
+	memcpy(buf, n.name, n.len);
+	return n.len;
+}
+
 int tracer__read_endpoints(struct tracer *t, struct keyed *out)
 {
 	return keyed__read(out, bpf_map__fd(t->skel->maps.ct_eps));

@@ -69,6 +69,8 @@ const char *tracer__missing(const struct tracer *t);
 bool tracer__socket_bytes(const struct tracer *t);
 /* Snapshots of the cumulative keyed maps: ct_ep_key -> ct_ep_stats, ct_disk_key -> stats. */
 int tracer__read_endpoints(struct tracer *t, struct keyed *out);
+/* names__set_unix_lookup's @fn, @arg the tracer: a unix socket's raw name by its hash. */
+size_t tracer__unix_name(void *arg, uint64_t hash, char *buf, size_t len);
 int tracer__read_disk(struct tracer *t, struct keyed *out);
 
 #endif /* CONTRACE_TRACER_H */

@@ -127,6 +127,7 @@ int window__init(struct window *w, struct jobs *js, struct tracer *tr)
 	w->samples = calloc(js->max_jobs, sizeof(*w->samples));
 	if (!w->samples)
 		return -ENOMEM;
+	names__set_unix_lookup(tracer__unix_name, tr);
 	js->on_register = on_register;
 	js->on_unslotted = on_unslotted;
 	js->hooks_arg = w;
@@ -430,7 +431,7 @@ static json_t *net_json(const struct window *w, uint32_t slot)
 	}
 	for (size_t i = 0; i < ntop; i++) {
 		json_t *e = ep_json(&top[i]);
-		char name[64];
+		char name[CT_EP_NAME_LEN];
 		bool local;
 
 		names__endpoint(top_ep[i], name, sizeof(name), &local);

@@ -579,7 +579,8 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 		    (unsigned long long)ct_json_u64(e0, "retrans"),
 		    (unsigned long long)ct_json_u64(best, "retrans"));
 	if (json_is_number(json_object_get(best, "srtt_us")))
-		say(ev, "smoothed RTT to %s: %.0f us at t0, %.0f us at t1", name,
+		say(ev, "network round trip (TCP's smoothed RTT) to %s: %.0f us at t0, %.0f us at t1",
+		    name,
 		    ct_json_num(e0, "srtt_us", NAN), ct_json_num(best, "srtt_us", NAN));
 	bep = c->b1 ? span_ep(c->b1, name, "remote") : NULL;
 	if (b && bep && ct_json_u64(bep, "count")) {

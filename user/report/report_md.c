@@ -216,9 +216,17 @@ static void endpoints_table(const struct report *r, struct ct_buf *b)
 					ct_buf_printf(b, "\n## Endpoints\n\nSocket waits by the endpoint "
 							 "waited on (the five busiest per snapshot; "
 							 "`local`: the job's own port, a service it "
-							 "provides).\n\n| job | snapshot | endpoint | "
+							 "provides, where the waits are for requests). A "
+							 "wait per request runs from the moment the job "
+							 "blocked for the peer, its request sent, to the "
+							 "moment the peer's answer woke it: the peer's "
+							 "time to first byte. Network RTT: the kernel's "
+							 "smoothed TCP round trip, shown only for a peer "
+							 "across a network (on loopback it measures the "
+							 "peer's think time through delayed ACKs)."
+							 "\n\n| job | snapshot | endpoint | "
 							 "waits per unit | wait per request | p99 | "
-							 "retransmits | smoothed RTT |\n|---|---|---|---|"
+							 "retransmits | network RTT |\n|---|---|---|---|"
 							 "---|---|---|---|\n");
 				any = true;
 				ct_buf_printf(b, "| %s | %s | %s%s | %.2f | %s | %s | %llu | %s |\n",
