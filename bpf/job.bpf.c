@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Definitions of the maps and settings declared in job.bpf.h. */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "job.bpf.h"
 
 struct ct_task_map ct_tasks SEC(".maps");
@@ -31,5 +34,39 @@ const volatile __u16 targ_eph_lo = 32768;
 const volatile __u16 targ_eph_hi = 60999;
 struct ct_ep_stats ct_zero_ep = {};
 struct ct_disk_stats ct_zero_disk = {};
+
+/* sock.bpf.h */
+__noinline __u64 ct_unix_hash(__u64 addr)
+{
+	struct unix_address *a = (struct unix_address *)addr;
+	__u32 len = (__u32)BPF_CORE_READ(a, len), zero = 0;
+	void *name = (void *)a + bpf_core_field_offset(struct unix_address, name) + 2;
+	struct ct_unix_name *n = bpf_map_lookup_elem(&ct_unix_scratch, &zero);
+	__u64 h = CT_FNV_OFFSET;
+
+	if (!n || len <= 2)
+		return 0;
+	len -= 2;		/* less sun_family */
+	if (len > CT_UNIX_PATH)
+		len = CT_UNIX_PATH;
+	barrier_var(len);	/* keep the mask below: the verifier needs it to bound the read */
+	len &= 127;
+	if (bpf_probe_read_kernel(n->name, len, name))
+		return 0;
+	/* a path's name ends at its NUL; an abstract one (leading NUL) spans len */
+	for (int i = 0; i < CT_UNIX_PATH && i < len; i++) {
+		if (i > 0 && !n->name[i] && n->name[0])
+			break;
+		h = (h ^ (__u8)n->name[i]) * CT_FNV_PRIME;
+	}
+	if (!n->name[0] && len == CT_UNIX_AUTOBIND)
+		return CT_UNIX_AUTO;
+	/* the name, once, for user space to show (a server may be gone when it looks) */
+	if (!bpf_map_lookup_elem(&ct_unix_names, &h)) {
+		n->len = len;
+		bpf_map_update_elem(&ct_unix_names, &h, n, BPF_NOEXIST);
+	}
+	return h;
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

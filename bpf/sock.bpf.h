@@ -15,41 +15,13 @@
 #define CT_FNV_PRIME 0x100000001b3ULL
 
 /*
- * The name of @a (a path, or an abstract name with its leading NUL) as a 64-bit FNV-1a hash,
- * kept with the name itself in ct_unix_names for user space; *@autob: it is a name the kernel
- * made up (autobind), not one a program chose.
+ * The name of the unix_address at @addr (a path, or an abstract name with its leading NUL) as
+ * a 64-bit FNV-1a hash, kept with the name itself in ct_unix_names for user space; 0 when it
+ * has none, CT_UNIX_AUTO when it is a name the kernel made up (autobind), not one a program
+ * chose. A global function (job.bpf.c): verified once, not at each of its callers.
  */
-static __noinline __u64 ct_unix_hash(struct unix_address *a, bool *autob)
-{
-	__u32 len = (__u32)BPF_CORE_READ(a, len), zero = 0;
-	void *name = (void *)a + bpf_core_field_offset(struct unix_address, name) + 2;
-	struct ct_unix_name *n = bpf_map_lookup_elem(&ct_unix_scratch, &zero);
-	__u64 h = CT_FNV_OFFSET;
-
-	*autob = false;
-	if (!n || len <= 2)
-		return 0;
-	len -= 2;		/* less sun_family */
-	if (len > CT_UNIX_PATH)
-		len = CT_UNIX_PATH;
-	barrier_var(len);	/* keep the mask below: the verifier needs it to bound the read */
-	len &= 127;
-	if (bpf_probe_read_kernel(n->name, len, name))
-		return 0;
-	/* a path's name ends at its NUL; an abstract one (leading NUL) spans len */
-	for (int i = 0; i < CT_UNIX_PATH && i < len; i++) {
-		if (i > 0 && !n->name[i] && n->name[0])
-			break;
-		h = (h ^ (__u8)n->name[i]) * CT_FNV_PRIME;
-	}
-	*autob = !n->name[0] && len == CT_UNIX_AUTOBIND;
-	/* the name, once, for user space to show (a server may be gone when it looks) */
-	if (!*autob && !bpf_map_lookup_elem(&ct_unix_names, &h)) {
-		n->len = len;
-		bpf_map_update_elem(&ct_unix_names, &h, n, BPF_NOEXIST);
-	}
-	return h;
-}
+#define CT_UNIX_AUTO 1ULL
+extern __u64 ct_unix_hash(__u64 addr);
 
 /*
  * A unix socket's endpoint: its own name when it has one that was chosen (a listening socket,
@@ -61,12 +33,11 @@ static __always_inline void ct_unix_endpoint(struct sock *sk, struct ct_ep *ep)
 	struct unix_sock *u = (struct unix_sock *)sk;
 	struct unix_address *a = BPF_CORE_READ(u, addr);
 	struct sock *peer;
-	bool autob = false;
 	__u64 h = 0;
 
 	if (a) {
-		h = ct_unix_hash(a, &autob);
-		if (h && !autob) {
+		h = ct_unix_hash((__u64)a);
+		if (h && h != CT_UNIX_AUTO) {
 			ep->flags = CT_EP_LOCAL;
 			__builtin_memcpy(ep->addr, &h, sizeof(h));
 			return;
@@ -74,7 +45,9 @@ static __always_inline void ct_unix_endpoint(struct sock *sk, struct ct_ep *ep)
 	}
 	peer = BPF_CORE_READ(u, peer);
 	a = peer ? BPF_CORE_READ((struct unix_sock *)peer, addr) : NULL;
-	h = a ? ct_unix_hash(a, &autob) : 0;
+	h = a ? ct_unix_hash((__u64)a) : 0;
+	if (h == CT_UNIX_AUTO)
+		h = 0;
 	__builtin_memcpy(ep->addr, &h, sizeof(h));
 }
 

@@ -9,7 +9,8 @@
 # writes the report. Needs root and a built tree (make).
 #   sudo scripts/experiment.sh [DIR]          (default: ./contrace-experiment)
 # Environment: ALONE_S (40) and TOGETHER_S (40): seconds before each snapshot; INTERVAL (2):
-# window length; SNAPSHOT_OPTS: extra snapshot options (the tests pass --no-sys).
+# window length; SNAPSHOT_OPTS: extra snapshot options (the tests pass --no-sys); CONCURRENCY
+# (1): connections each job multiplexes in one thread (asyncio, waiting in epoll) when above 1.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-contrace-experiment}
@@ -65,6 +66,7 @@ sleep 1
 say "recording api, jobA, jobB every ${interval}s into $dir/recording/windows.jsonl"
 say "jobA starts alone; snapshot t0 in ${alone}s"
 "${in_cg[@]}" "$cg_a" python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobA.stats" \
+	--concurrency "${CONCURRENCY:-1}" \
 	>"$work/jobA.log" 2>&1 &
 pids+=($!)
 sleep "$alone"
@@ -73,6 +75,7 @@ sleep "$alone"
 	--profile "$work/jobA.stats"
 say "jobB starts beside jobA; snapshot t1 in ${together}s"
 "${in_cg[@]}" "$cg_b" python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobB.stats" \
+	--concurrency "${CONCURRENCY:-1}" \
 	--shape counter >"$work/jobB.log" 2>&1 &
 pids+=($!)
 sleep "$together"

@@ -5,9 +5,13 @@ work on each, print [PERF] progress lines, run under cProfile.
 
 The profile is written every few seconds (the real job's appears only at exit) so that a
 snapshot can keep it. --shape picks which of the real job's two [PERF] line shapes to print.
+With --concurrency C > 1 it multiplexes C connections in one thread (asyncio), as many real
+clients do: it then waits in epoll, not in recv.
 Usage: job.py --port P --total N --profile FILE [--shape relative|counter] [--every K]
+              [--concurrency C]
 """
 import argparse
+import asyncio
 import cProfile
 import hashlib
 import http.client
@@ -23,6 +27,7 @@ ap.add_argument("--profile", required=True)
 ap.add_argument("--shape", default="relative")
 ap.add_argument("--every", type=int, default=25)
 ap.add_argument("--dump-every", type=float, default=5.0)
+ap.add_argument("--concurrency", type=int, default=1)
 args = ap.parse_args()
 stop = False
 
@@ -76,6 +81,56 @@ def work(body):
     return d
 
 
+class Progress:
+    """Items done, their [PERF] lines, and the profile written every few seconds."""
+
+    def __init__(self, prof, start):
+        self.prof, self.start, self.done, self.last_dump = prof, start, 0, start
+
+    def one(self, body):
+        work(body)
+        self.done += 1
+        if self.done % args.every == 0:
+            perf(self.done, self.start)
+        if time.time() - self.last_dump >= args.dump_every:
+            dump(self.prof)
+            self.last_dump = time.time()
+
+
+def fetch(prof, start):
+    """One request at a time on one connection, blocking in recv."""
+    p = Progress(prof, start)
+    conn = http.client.HTTPConnection("127.0.0.1", args.port)
+    while not stop and p.done < args.total:
+        conn.request("GET", "/item/%d" % p.done)
+        p.one(conn.getresponse().read())
+    return p.done
+
+
+async def fetch_multiplexed(prof, start):
+    """args.concurrency connections in one thread, each one request at a time."""
+    p = Progress(prof, start)
+    issued = 0
+
+    async def connection():
+        nonlocal issued
+        r, w = await asyncio.open_connection("127.0.0.1", args.port)
+        while not stop and issued < args.total:
+            n = issued
+            issued += 1
+            w.write(b"GET /item/%d HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % n)
+            head = await r.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            p.one(await r.readexactly(length))
+        w.close()
+
+    await asyncio.gather(*(connection() for _ in range(args.concurrency)))
+    return p.done
+
+
 def main():
     print("job start %s" % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     print("branch: demo")
@@ -83,19 +138,11 @@ def main():
     print("contacting API at http://127.0.0.1:%d/ as demo-user@example.com" % args.port, flush=True)
     prof = cProfile.Profile()
     prof.enable()
-    conn = http.client.HTTPConnection("127.0.0.1", args.port)
-    start = last_dump = time.time()
-    done = 0
-    while not stop and done < args.total:
-        conn.request("GET", "/item/%d" % done)
-        body = conn.getresponse().read()
-        work(body)
-        done += 1
-        if done % args.every == 0:
-            perf(done, start)
-        if time.time() - last_dump >= args.dump_every:
-            dump(prof)
-            last_dump = time.time()
+    start = time.time()
+    if args.concurrency > 1:
+        done = asyncio.run(fetch_multiplexed(prof, start))
+    else:
+        done = fetch(prof, start)
     prof.disable()
     dump(prof)
     print("[PERF] Total time: %.2f s. Average per asset: %.3f s"
