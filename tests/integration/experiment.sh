@@ -76,3 +76,22 @@ for c in socket rate runq; do
 		not_ok "$c chart renders: $(cat "$TMP/$c.err")"
 	fi
 done
+
+# The same experiment with clients that multiplex 4 connections in one thread (asyncio: they
+# wait in epoll, not in recv): the endpoint must still be found and named as the main cause.
+dm=$TMP/expmux
+portm=$((port + 1))
+CONCURRENCY=4 PORT=$portm ALONE_S=10 TOGETHER_S=10 INTERVAL=1 SNAPSHOT_OPTS=--no-sys \
+	"$TOP/scripts/experiment.sh" "$dm" >"$TMP/expmux.out" 2>&1
+rc=$?
+check "the multiplexing experiment runs to its report (status $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/expmux.out"
+rm=$dm/analysis/report.json
+check "multiplexing: the main cause is network or a shared server" \
+	jqe '[.verdicts[] | select(.main_cause)] | length == 1 and (.[0].question | contains("shared-server"))' "$rm"
+check "multiplexing: the report shows jobA and jobB on the same endpoint" \
+	grep -q "jobA and jobB share 127.0.0.1:$portm" "$dm/analysis/report.md"
+m0=$(jq '.span.per_unit' "$dm/snapshots/jobA_t0_contention.json")
+# Its waits in epoll are socket waits: what stays poll (ended by no socket) is a sliver.
+check "multiplexing: jobA's epoll waits are socket waits, poll under 5 % of them" \
+	jqe '.offcpu_ns.poll < 0.05 * .socket_wait_ns and .socket_wait_ns > 0' <(echo "$m0")
