@@ -36,7 +36,7 @@ struct ct_task {
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
 	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
-	__u8 polled;		/* the current block was in poll/select/epoll, ended by socket ep */
+	__u8 pad;
 	__u32 srtt_us;
 	struct ct_ep ep;
 	__u64 sk;		/* the cached socket file's struct sock */
@@ -140,6 +140,21 @@ struct ct_unix_scratch_map {
 	__type(value, struct ct_unix_name);
 };
 
+/* A task that a socket's data is waking from poll, select or epoll (wake.bpf.c). */
+struct ct_woken {
+	__u64 nvcsw;		/* the task's voluntary switches then: names the block it ends */
+	struct ct_ep ep;	/* the socket's endpoint */
+	__u32 srtt_us;		/* TCP's smoothed RTT then */
+	__u8 tcp;
+};
+
+struct ct_woken_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);	/* the task's pid (thread id) */
+	__type(value, struct ct_woken);
+};
+
 extern struct ct_task_map ct_tasks SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
@@ -150,6 +165,7 @@ extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
 extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 extern struct ct_server_map ct_servers SEC(".maps");	/* (family, port): the serving job */
 extern struct ct_unix_name_map ct_unix_names SEC(".maps");	/* name hash -> name */
+extern struct ct_woken_map ct_woken SEC(".maps");	/* pid -> the socket waking it */
 extern struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");	/* [cpu]: a name being read */
 
 extern const volatile __u32 targ_max_jobs;

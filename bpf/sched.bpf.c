@@ -105,7 +105,6 @@ static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsign
 	long nr;
 
 	c->ep_ok = 0;
-	c->polled = 0;
 	if (state & TASK_UNINTERRUPTIBLE)
 		return BPF_CORE_READ_BITFIELD(t, in_iowait) ? CT_OFF_DISK : CT_OFF_DSTATE;
 	if (!(state & TASK_INTERRUPTIBLE))
@@ -324,6 +323,30 @@ static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c)
 }
 
 /*
+ * @t's pending wait in poll, select or epoll: if a socket's data woke it (wake.bpf.c noted
+ * it during this very block, the one that began at c->cnt's voluntary switch count), it is a
+ * socket wait on that socket's endpoint.
+ */
+static __noinline void poll_ended(struct task_struct *t, struct ct_task *c)
+{
+	__u32 pid = t->pid;
+	struct ct_woken *w = bpf_map_lookup_elem(&ct_woken, &pid);
+
+	if (!w)
+		return;
+	if (w->nvcsw == c->cnt.nvcsw) {
+		c->ep = w->ep;
+		c->ep_tcp = w->tcp;
+		c->srtt_us = w->srtt_us;
+		c->ep_ok = 1;
+		c->reason = CT_OFF_SOCKET;
+		/* c->ep no longer belongs to the file last classified: classify that one afresh */
+		c->file = 0;
+	}
+	bpf_map_delete_elem(&ct_woken, &pid);
+}
+
+/*
  * @prev is going off CPU: charge its interval since its last switch-out, then start the next
  * one. @state is the state it blocked in: the live prev->__state is not good enough for that,
  * a wakeup racing with the switch may already have made it TASK_WAKING.
@@ -336,6 +359,8 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 	struct ct_sched_cnt n;
 
 	sched_cnt(prev, &n);
+	if (c->blocked && c->reason == CT_OFF_POLL)
+		poll_ended(prev, c);
 	/* A task that was already running when recording began is counted from here on. */
 	if (task_begun(prev, c) && st)
 		account(cpu, ring, c, slot, st, &n, now);
