@@ -12,6 +12,7 @@ pkgs=(
 	jq procps sysstat util-linux bsdutils iproute2 python3   # tests, snapshots (iostat, jq, script)
 	librsvg2-bin                       # tests: rsvg-convert renders the report's charts
 	fio nftables                       # disk and network tests: fio latency, packet loss
+	curl nginx-light                   # realnet test: real clients and servers in poll/epoll
 	kmod                               # mem test: modprobe zram
 	git                                # snapshot: the job's branch and commit
 	linux-perf                         # make bench: perf bench sched
@@ -26,6 +27,7 @@ tools=(
 	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux script:bsdutils
 	swapoff:util-linux
 	ip:iproute2 fio:fio nft:nftables modprobe:kmod git:git gzip:gzip perf:linux-perf
+	curl:curl nginx:nginx-light
 )
 
 if [ "${1:-}" = --check ]; then
