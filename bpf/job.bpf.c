@@ -16,6 +16,7 @@ struct ct_disk_map ct_disk SEC(".maps");
 struct ct_server_map ct_servers SEC(".maps");
 struct ct_unix_name_map ct_unix_names SEC(".maps");
 struct ct_woken_map ct_woken SEC(".maps");
+struct ct_pid_job_map ct_pid_jobs SEC(".maps");
 struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");
 
 const volatile __u32 targ_max_jobs = CT_MAX_JOBS_DEFAULT;

@@ -63,12 +63,35 @@ static __noinline __u32 ct_resolve(struct task_struct *t, struct css_set *cs)
 	return CT_SLOT_OTHER;
 }
 
+/*
+ * A thread of a process job found at start (ct_pid_jobs), if @t is that very thread: same id
+ * and same start time, as /proc counts it (clock ticks since boot).
+ */
+static __noinline __u32 ct_pid_job(struct task_struct *t)
+{
+	__u32 tid = BPF_CORE_READ(t, pid);
+	struct ct_pid_job *pj = bpf_map_lookup_elem(&ct_pid_jobs, &tid);
+
+	if (!pj || BPF_CORE_READ(t, start_boottime) / (1000000000ULL / CT_USER_HZ) != pj->start_ticks)
+		return 0;
+	return pj->slot;
+}
+
+/*
+ * @t's job: a process job's (--job NAME=pid:PID, followed through forks) before any cgroup's,
+ * else the deepest job cgroup it is in.
+ */
 static __always_inline __u32 ct_job_of(struct task_struct *t, struct ct_task *c)
 {
 	struct css_set *cs = t->cgroups;	/* compared, never dereferenced here */
 	__u32 gen = ct_job_gen;
 
+	if (c->pslot)
+		return c->pslot;
 	if (c->cset != (__u64)cs || c->gen != gen) {
+		c->pslot = ct_pid_job(t);
+		if (c->pslot)
+			return c->pslot;
 		c->job = ct_resolve(t, cs);
 		c->cset = (__u64)cs;
 		c->gen = gen;

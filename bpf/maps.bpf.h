@@ -31,6 +31,7 @@ struct ct_task {
 	__u64 file;		/* file last classified by its mode... */
 	__u32 gen;		/* ct_job_gen at resolution */
 	__u16 job;
+	__u16 pslot;		/* a process job's slot (--job NAME=pid:PID), inherited at fork; 0: none */
 	__u8 blocked;		/* it blocked at out_ts, for reason (else it was preempted) */
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
@@ -155,6 +156,14 @@ struct ct_woken_map {
 	__type(value, struct ct_woken);
 };
 
+/* Processes of --job NAME=pid:PID found at start (user space fills it), by thread id. */
+struct ct_pid_job_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_PID_JOBS);
+	__type(key, __u32);
+	__type(value, struct ct_pid_job);
+};
+
 extern struct ct_task_map ct_tasks SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
@@ -166,6 +175,7 @@ extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 extern struct ct_server_map ct_servers SEC(".maps");	/* (family, port): the serving job */
 extern struct ct_unix_name_map ct_unix_names SEC(".maps");	/* name hash -> name */
 extern struct ct_woken_map ct_woken SEC(".maps");	/* pid -> the socket waking it */
+extern struct ct_pid_job_map ct_pid_jobs SEC(".maps");	/* tid -> process job, at start */
 extern struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");	/* [cpu]: a name being read */
 
 extern const volatile __u32 targ_max_jobs;

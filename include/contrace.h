@@ -150,6 +150,18 @@ struct ct_ep {
 	__u8 addr[16];		/* IPv4 in the first 4 bytes */
 };
 
+/*
+ * A thread of a process job found running at start: its slot, and its start time as /proc
+ * shows it (clock ticks since boot), so that a reused thread id never inherits the job.
+ */
+#define CT_PID_JOBS	65536
+#define CT_USER_HZ	100
+struct ct_pid_job {
+	__u64 start_ticks;
+	__u32 slot;
+	__u32 pad;
+};
+
 /* A unix socket's name (a path, or an abstract one: a leading NUL), keyed by its hash. */
 #define CT_UNIX_NAMES	1024
 struct ct_unix_name {

@@ -68,6 +68,7 @@ static const char doc[] =
 	"  sudo contrace record -o exp -- make -j8 test   # CMD runs as the sudo user, in its own cgroup\n"
 	"  sudo contrace record -d 60 -q --job api=/sys/fs/cgroup/unified/system.slice/api.service\n"
 	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --log A=/var/log/jobA.log\n"
+	"  sudo contrace record --job agent=/sys/fs/cgroup/unified/agent --job build=pid:4242\n"
 	"\n"
 	"EXIT STATUS: 0 when done; 1 on a run-time failure, or when the last window could not be\n"
 	"written; 2 on a bad command line; else, with a CMD, the CMD's own status (128+N when\n"
@@ -79,7 +80,9 @@ enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE };
 
 static const struct argp_option options[] = {
 	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
-	  "and all its descendants, present and future. Repeatable." },
+	  "and all its descendants, present and future. NAME=pid:PID: that process, its threads "
+	  "and its descendants, those running at start and all it forks later, whatever their "
+	  "cgroup (a build run by an agent in the agent's cgroup). Repeatable." },
 	{ "jobs-under", 'J', "CGROUP", 0, "Every child cgroup of CGROUP is a job named after its "
 	  "directory, including children created while recording. Repeatable." },
 	{ "log", 'l', "NAME=FILE", 0, "Follow job NAME's log: each window carries its last "

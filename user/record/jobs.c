@@ -78,6 +78,116 @@ static int alloc_slot(struct jobs *js, uint32_t *slot)
 	return -ENOSPC;
 }
 
+/* /proc/TID/stat's parent pid (@ppid) and start time (clock ticks since boot); false if gone. */
+static bool proc_stat(const char *path, int *ppid, uint64_t *start)
+{
+	char buf[1024], *p;
+	unsigned long long st;
+	int pp;
+
+	if (ct_read_file(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return false;
+	/* after "pid (comm)": state ppid ... field 22 is starttime */
+	if (sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &pp, &st) != 2)
+		return false;
+	*ppid = pp;
+	*start = st;
+	return true;
+}
+
+/* Tell the tracer that every thread of process @pid is process job @j's. */
+static int procs_threads(struct jobs *js, struct ct_job *j, int pid)
+{
+	char dir[64], path[384];
+	struct dirent *de;
+	uint64_t start;
+	int ppid, n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/stat", dir, de->d_name);
+		if (proc_stat(path, &ppid, &start) &&
+		    !tracer__set_pid_job(js->tr, (uint32_t)atoi(de->d_name), start, j->slot))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Process job @j: its process and every descendant running now, found in /proc by parent
+ * pid, all their threads. Done twice: what forked between the scan and the tracer knowing
+ * its parent is caught the second time; from then on the tracer follows forks itself.
+ */
+static int procs_register(struct jobs *js, struct ct_job *j)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		int *pids = NULL, *ppids = NULL, n = 0, cap = 0, ntid = 0;
+		bool *in = NULL, grew = true;
+		struct dirent *de;
+		DIR *d = opendir("/proc");
+
+		if (!d)
+			return -errno;
+		while ((de = readdir(d))) {
+			char path[300];
+			uint64_t start;
+			int ppid;
+
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			if (!proc_stat(path, &ppid, &start))
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				pids = realloc(pids, (size_t)cap * sizeof(*pids));
+				ppids = realloc(ppids, (size_t)cap * sizeof(*ppids));
+				if (!pids || !ppids)
+					break;
+			}
+			pids[n] = atoi(de->d_name);
+			ppids[n++] = ppid;
+		}
+		closedir(d);
+		in = calloc((size_t)n + 1, sizeof(*in));
+		if (!pids || !ppids || !in) {
+			free(pids);
+			free(ppids);
+			free(in);
+			return -ENOMEM;
+		}
+		/* the process and, until nothing changes, every child of one already in */
+		for (int i = 0; i < n; i++)
+			in[i] = pids[i] == j->pid;
+		while (grew) {
+			grew = false;
+			for (int i = 0; i < n; i++)
+				for (int k = 0; !in[i] && k < n; k++)
+					if (in[k] && ppids[i] == pids[k])
+						in[i] = grew = true;
+		}
+		for (int i = 0; i < n; i++)
+			if (in[i])
+				ntid += procs_threads(js, j, pids[i]);
+		free(pids);
+		free(ppids);
+		free(in);
+		if (!ntid && !pass) {
+			ct_err("job %s: no process %d", j->name, j->pid);
+			return -ESRCH;
+		}
+		tracer__invalidate(js->tr);
+	}
+	return 0;
+}
+
 /* Give @j a slot, tell the tracer, and take its baseline. */
 static int job_register(struct jobs *js, struct ct_job *j)
 {
@@ -87,6 +197,18 @@ static int job_register(struct jobs *js, struct ct_job *j)
 		j->slot = j->kind == CT_JOB_OTHER    ? CT_SLOT_OTHER :
 			  j->kind == CT_JOB_KERNEL   ? CT_SLOT_KERNEL :
 						       CT_SLOT_WRITEBACK;
+	} else if (j->kind == CT_JOB_PROCS) {
+		if (alloc_slot(js, &j->slot)) {
+			ct_err("job %s: all %u job slots are in use (raise --max-jobs)", j->name,
+			       js->max_jobs - CT_SLOT_FIRST_JOB);
+			return -ENOSPC;
+		}
+		err = procs_register(js, j);
+		if (err) {
+			js->slot_used[j->slot] = false;
+			return err;
+		}
+		j->ran_before = true;
 	} else {
 		if (alloc_slot(js, &j->slot)) {
 			if (j->kind != CT_JOB_CHILD) /* children: one message per rescan */
@@ -174,6 +296,29 @@ bool jobs__name_reserved(const char *name)
 	return false;
 }
 
+/* --job NAME=pid:PID: that process, its threads and descendants, now and forked later. */
+static int add_procs(struct jobs *js, const char *name, const char *spec, const char *pidtext)
+{
+	char *end;
+	long pid = strtol(pidtext, &end, 10);
+	struct ct_job *j;
+	int err;
+
+	if (end == pidtext || *end || pid < 1 || pid > 0x3fffffff) {
+		ct_err("--job '%s': expected NAME=pid:PID with PID a process id", spec);
+		return -EINVAL;
+	}
+	err = job_new(js, name, CT_JOB_PROCS, &j);
+	if (err)
+		return err;
+	j->pid = (int)pid;
+	if (js->tr && (err = job_register(js, j))) {
+		js->n--;
+		free(j);
+	}
+	return err;
+}
+
 int jobs__add_spec(struct jobs *js, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
@@ -181,7 +326,7 @@ int jobs__add_spec(struct jobs *js, const char *spec)
 	size_t n;
 
 	if (!eq || eq == spec || !eq[1]) {
-		ct_err("--job '%s': expected NAME=CGROUP_PATH", spec);
+		ct_err("--job '%s': expected NAME=CGROUP_PATH or NAME=pid:PID", spec);
 		return -EINVAL;
 	}
 	n = (size_t)(eq - spec);
@@ -204,13 +349,15 @@ int jobs__add_spec(struct jobs *js, const char *spec)
 		ct_err("--job '%s': job name '%s' is already used", spec, name);
 		return -EEXIST;
 	}
+	if (!strncmp(eq + 1, "pid:", 4))
+		return add_procs(js, name, spec, eq + 5);
 	return jobs__add_cgroup(js, name, eq + 1, CT_JOB_CGROUP, NULL);
 }
 
 static struct ct_job *find_path(struct jobs *js, const char *path)
 {
 	for (int i = 0; i < js->n; i++)
-		if (js->v[i]->kind >= CT_JOB_CGROUP && !strcmp(js->v[i]->cg.path, path))
+		if (ct_job_has_cgroup(js->v[i]) && !strcmp(js->v[i]->cg.path, path))
 			return js->v[i];
 	return NULL;
 }
@@ -407,7 +554,7 @@ int jobs__rescan(struct jobs *js)
 	ct_buf_free(&missed);
 	js->scanned = true;
 	for (int i = 0; i < js->n; i++)
-		if (js->v[i]->kind >= CT_JOB_CGROUP && !js->v[i]->gone)
+		if (ct_job_has_cgroup(js->v[i]) && !js->v[i]->gone)
 			job_recheck(js, js->v[i]);
 	return 0;
 }

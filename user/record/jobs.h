@@ -18,7 +18,11 @@ enum ct_job_kind {
 	CT_JOB_PARENT,	/* --jobs-under parent: its own tasks and children not yet picked up */
 	CT_JOB_CHILD,	/* a child of a --jobs-under parent */
 	CT_JOB_CMD,	/* the cgroup of `record -- CMD` */
+	CT_JOB_PROCS,	/* --job NAME=pid:PID: a process, its threads and descendants; no cgroup */
 };
+
+/* Kinds with a cgroup of their own. */
+#define ct_job_has_cgroup(j) ((j)->kind >= CT_JOB_CGROUP && (j)->kind != CT_JOB_PROCS)
 
 /* A job: what it is called, where its tasks are, its slot. Its counters are the sampler's. */
 struct ct_job {
@@ -26,6 +30,7 @@ struct ct_job {
 	enum ct_job_kind kind;
 	uint32_t slot;
 	struct ct_cgroup cg;	/* cgroup kinds only */
+	int pid;		/* CT_JOB_PROCS: the process named */
 	bool gone;		/* cgroup removed: reported in one more window, then retired */
 	bool ran_before;	/* it had tasks when recording began: its count did not start at 0 */
 };

@@ -303,6 +303,15 @@ void tracer__close(struct tracer *t)
 	free(t);
 }
 
+int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot)
+{
+	struct ct_pid_job v = { .start_ticks = start_ticks, .slot = slot };
+
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct_pid_jobs), &tid, &v, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
 int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot)
 {
 	struct ct_cgkey key = { .cgid = cgid, .hier = hier };

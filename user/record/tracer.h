@@ -36,6 +36,11 @@ void tracer__close(struct tracer *t);
 
 /* Charge tasks of cgroup (@hier, @cgid) and its descendants to @slot; 0 removes it. */
 int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot);
+/*
+ * Thread @tid, started @start_ticks after boot (/proc's clock ticks), belongs to process job
+ * @slot; its future children follow it. Effective at the next tracer__invalidate.
+ */
+int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot);
 /* Make every cached task->job resolution stale (after cgroup changes). */
 void tracer__invalidate(struct tracer *t);
 

@@ -13,6 +13,7 @@ static const char *const job_kinds[] = {
 	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_WRITEBACK] = "writeback",
 	[CT_JOB_CGROUP] = "cgroup",
 	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
+	[CT_JOB_PROCS] = "process",
 };
 
 static const char *const sys_files[CT_SYS_NR] = {
@@ -70,7 +71,7 @@ static void sample_read(struct window *w, const struct ct_job *j, bool base)
 	tracer__read(w->tr, j->slot, base ? &c->base : &c->cur);
 	for (int k = 0; k < CT_KFILES; k++) {
 		ok[k] = false;
-		if (j->kind < CT_JOB_CGROUP)
+		if (!ct_job_has_cgroup(j))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
 		ok[k] = read_kv(path, k <= CT_KF_LAST_PSI, k == CT_KF_MEMORY_STAT ? memstat_keys : NULL,
@@ -175,8 +176,10 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
 		const struct ct_job *j = js->v[i];
 		json_t *o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
 
-		if (j->kind >= CT_JOB_CGROUP)
+		if (ct_job_has_cgroup(j))
 			json_object_set_new(o, "cgroup", json_string(j->cg.path));
+		else if (j->kind == CT_JOB_PROCS)
+			json_object_set_new(o, "pid", json_integer(j->pid));
 		json_array_append_new(jobs, o);
 	}
 	const char *missing = js->tr ? tracer__missing(js->tr) : "";
@@ -517,8 +520,10 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 			json_object_set_new(kern, ct_kfile_names[k], kv);
 	}
 	o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
-	if (j->kind >= CT_JOB_CGROUP)
+	if (ct_job_has_cgroup(j))
 		json_object_set_new(o, "cgroup", json_string(j->cg.path));
+	else if (j->kind == CT_JOB_PROCS)
+		json_object_set_new(o, "pid", json_integer(j->pid));
 	if (j->gone)
 		json_object_set_new(o, "ended", json_true());
 	/* in a session's first window: what the job had done before is in its progress count */
