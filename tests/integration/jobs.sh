@@ -26,12 +26,15 @@ check "c1 is a job from the start" test "$(head -1 "$w" | jq -r '.jobs[] | selec
 within "c1 on-CPU vs its schedstat" "$(jsum "$w" c1 cpu.oncpu_ns)" "$(field "$(cat "$TMP/c1.json")" oncpu_ns)" 5
 first=$(jq -s '[.[] | select(.type == "window")] | map(.jobs | map(.name) | index("c2") != null) | index(true)' "$w")
 check "c2, created while recording, appears in a window ($first)" test "$first" != null
-# Until c2 is picked up (rescans are 1 s apart) its tasks count under the parent, never `other`.
+# Until c2 is picked up its tasks count under the parent, never `other`.
 c2=$(jsum "$w" c2 cpu.oncpu_ns)
 pj=$(jsum "$w" "$pname" cpu.oncpu_ns)
 within "c2 + parent on-CPU vs c2's schedstat (nothing lost before pickup)" "$((c2 + pj))" \
 	"$(field "$(cat "$TMP/c2.json")" oncpu_ns)" 5
-between "c2 itself got the bulk of its CPU (picked up within ~1 s)" "$c2" 900000000 2100000000
+# Picked up when made (inotify on the parent), not at the next once-a-second rescan: the
+# parent gets at most the moment between mkdir and the recorder's rescan (2 % of 2 s).
+within "c2's own on-CPU vs its schedstat (picked up when it was made)" "$c2" \
+	"$(field "$(cat "$TMP/c2.json")" oncpu_ns)" 2
 check "c2 is reported ended once removed" jqt "$w" '[.[] | select(.type == "window") | .jobs[] | select(.name == "c2") | .ended // false] | any'
 check "c2 is gone from the windows after it ended" \
 	jqt "$w" '[.[] | select(.type == "window")] | .[-1].jobs | map(.name) | index("c2") == null'

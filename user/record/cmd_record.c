@@ -4,6 +4,7 @@
 #include <argp.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
@@ -538,11 +539,21 @@ static void print_start(struct recorder *r)
 	fprintf(stderr, " every %gs into %s; Ctrl-C to stop\n", r->o.interval, r->out_path);
 }
 
-static void sleep_until(uint64_t mono)
+/* Sleep until @mono, or until @fd (if >= 0) is readable: true for the latter. */
+static bool sleep_until(uint64_t mono, int fd)
 {
 	struct timespec ts = { .tv_sec = (time_t)(mono / NSEC), .tv_nsec = (long)(mono % NSEC) };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t now;
 
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	if (fd < 0) {
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		return false;
+	}
+	now = ct_mono_ns();
+	ts.tv_sec = mono > now ? (time_t)((mono - now) / NSEC) : 0;
+	ts.tv_nsec = mono > now ? (long)((mono - now) % NSEC) : 0;
+	return ppoll(&p, 1, &ts, NULL) > 0 && (p.revents & POLLIN);
 }
 
 static bool child_done(struct recorder *r)
@@ -589,7 +600,11 @@ static void run_loop(struct recorder *r)
 				tick += NSEC;
 		}
 		wake = next < tick ? next : tick;
-		sleep_until(wake < end ? wake : end);
+		if (sleep_until(wake < end ? wake : end, jobs__watch_fd(&r->jobs))) {
+			/* a child cgroup was made or removed under a --jobs-under parent */
+			jobs__watch_drain(&r->jobs);
+			jobs__rescan(&r->jobs);
+		}
 	}
 }
 

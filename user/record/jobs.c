@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "jobs.h"
 
 static const char *const reserved[] = { "idle", "other", "kernel", "writeback" };
@@ -12,6 +14,7 @@ static const char *const reserved[] = { "idle", "other", "kernel", "writeback" }
 int jobs__init(struct jobs *js, uint32_t max_jobs)
 {
 	memset(js, 0, sizeof(*js));
+	js->watch_fd = -1;
 	js->max_jobs = max_jobs;
 	js->slot_used = calloc(max_jobs, sizeof(bool));
 	if (!js->slot_used)
@@ -28,7 +31,23 @@ void jobs__free(struct jobs *js)
 	free(js->v);
 	free(js->slot_used);
 	free(js->unslotted);
+	if (js->watch_fd >= 0)
+		close(js->watch_fd);
 	memset(js, 0, sizeof(*js));
+	js->watch_fd = -1;
+}
+
+int jobs__watch_fd(const struct jobs *js)
+{
+	return js->watch_fd;
+}
+
+void jobs__watch_drain(struct jobs *js)
+{
+	char buf[4096];
+
+	while (js->watch_fd >= 0 && read(js->watch_fd, buf, sizeof(buf)) > 0)
+		;
 }
 
 struct ct_job *jobs__find(struct jobs *js, const char *name)
@@ -398,6 +417,13 @@ int jobs__add_parent(struct jobs *js, const char *path)
 	err = add_hier(js, cg->hier);
 	if (err)
 		return err;
+	/* a child is picked up when it is made, not at the next once-a-second rescan */
+	if (js->watch_fd < 0)
+		js->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (js->watch_fd >= 0 &&
+	    inotify_add_watch(js->watch_fd, cg->path, IN_CREATE | IN_DELETE | IN_ONLYDIR) < 0)
+		ct_err("note: --jobs-under %s: cannot watch it (%s): new children are found by a "
+		       "rescan every second", path, strerror(errno));
 	js->nparents++;
 	/*
 	 * The parent is a job too: its own tasks, and those of a child created since the last

@@ -56,6 +56,7 @@ struct jobs {
 	int n;
 	struct ct_cgroup parents[8];	/* --jobs-under: every child cgroup is a job */
 	int nparents;
+	int watch_fd;			/* inotify on the parents: a new child is seen at once */
 	struct ct_unslotted *unslotted;
 	int nunslotted;
 	bool scanned;			/* the first rescan is done: later children are new */
@@ -92,6 +93,12 @@ int jobs__attach(struct jobs *js, struct tracer *tr);
  * when one frees.
  */
 int jobs__rescan(struct jobs *js);
+/*
+ * A file descriptor that becomes readable when a child cgroup appears under a --jobs-under
+ * parent (or is removed), -1 without parents or inotify; jobs__watch_drain empties it.
+ */
+int jobs__watch_fd(const struct jobs *js);
+void jobs__watch_drain(struct jobs *js);
 /* After a window is written: drop unslotted children that are done. */
 void jobs__drop_done_unslotted(struct jobs *js);
 /* The parent index (jobs.parents) whose job is @j, or -1. */
