@@ -16,8 +16,10 @@
  *                                        its socket's retransmits (TCP_INFO) as "retrans".
  *                                        efd: poll on an eventfd and the socket, as curl does;
  *                                        a thread writes the eventfd every 7 ms. By its own
- *                                        clock: time in polls the socket ended ("sock_poll_ns")
- *                                        and in those only the eventfd ended ("efd_poll_ns")
+ *                                        clock: time in polls that returned the socket alone
+ *                                        ready ("sock_poll_ns"), the eventfd alone
+ *                                        ("efd_poll_ns"), or both ("both_poll_ns": either
+ *                                        may have ended the wait)
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -55,7 +57,8 @@
 static _Atomic uint64_t total_delay, total_oncpu, total_nvcsw, total_nivcsw;
 static _Atomic int nthreads;
 static unsigned retrans;	/* client: tcpi_total_retrans of its socket before close */
-static uint64_t sock_poll_ns, efd_poll_ns;	/* client efd: its polls, by what ended them */
+static uint64_t sock_poll_ns, efd_poll_ns, both_poll_ns;	/* client efd: its polls, by what
+								 * they returned ready */
 static _Atomic int efd_stop;
 static double seconds;
 
@@ -333,9 +336,13 @@ static int efd_wait(int fd, int efd)
 		if (poll(p, 2, 60000) < 1)
 			return -1;
 		if (p[1].revents & POLLIN) {
-			sock_poll_ns += now_ns() - t0;
-			if (p[0].revents & POLLIN && read(efd, &v, sizeof(v)) != sizeof(v))
-				return -1;
+			if (p[0].revents & POLLIN) {
+				both_poll_ns += now_ns() - t0;
+				if (read(efd, &v, sizeof(v)) != sizeof(v))
+					return -1;
+			} else {
+				sock_poll_ns += now_ns() - t0;
+			}
 			return 0;
 		}
 		efd_poll_ns += now_ns() - t0;
@@ -472,11 +479,11 @@ int main(int argc, char **argv)
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
 	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld,\"pre_oncpu_ns\":%llu,"
 	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u,\"pre_majflt\":%ld,\"sock_poll_ns\":%llu,"
-	       "\"efd_poll_ns\":%llu}\n",
+	       "\"efd_poll_ns\":%llu,\"both_poll_ns\":%llu}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start), ru.ru_majflt, (unsigned long long)pre_on,
 	       (unsigned long long)pre_d, retrans, ru0.ru_majflt, (unsigned long long)sock_poll_ns,
-	       (unsigned long long)efd_poll_ns);
+	       (unsigned long long)efd_poll_ns, (unsigned long long)both_poll_ns);
 	return ret ? 1 : 0;
 }
