@@ -598,6 +598,9 @@ static size_t home_dir(const char *s, const char *end, struct hit *h)
 
 	if (!pre || !is_alnum(*v))
 		return 0;
+	/* a name that starts with a token was redacted already (/home/IP_1..: an address) */
+	if (is_token(v, span_of(v, end, "_")))
+		return 0;
 	ve = trim_to_alnum(v, v + span_of(v, end, "._-"));
 	return hit_value(h, s, v, (size_t)(ve - v), ve, CT_RED_EMAIL);
 }
@@ -707,6 +710,9 @@ static size_t host_name(const char *s, const char *end, bool *url, const char **
 	size_t n;
 
 	*url = false;
+	/* a label starts with a letter or digit: "-x.io" is '-' and then a host */
+	if (!is_alnum(*s))
+		return 0;
 	/*
 	 * A later start inside a run of labels ends where it ends, with the same last label and
 	 * what follows: it fails as the first did (unless it says www.).
@@ -844,7 +850,7 @@ static size_t match_at(struct scan *sc, const char *p, struct hit *h)
 		return whole(h, CT_RED_MAC, n);
 	if (!local_char(prev) && (n = try_ip(sc, p)))
 		return whole(h, CT_RED_IP, n);
-	if ((n = host_name(p, sc->end, &url, &sc->host_dead)))
+	if ((n = host_name(p, sc->end, &url, &sc->host_dead)) && !glued(p + n, sc->end))
 		return whole(h, url ? CT_RED_URL : CT_RED_HOST, n);
 	return 0;
 }
