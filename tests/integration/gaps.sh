@@ -53,10 +53,13 @@ for drop in 0 50 100; do
 	# read (the hog's own delay is too small for that: cpu_attribution.sh checks a hog's).
 	# Above it by at most the process's own delay
 	# before it moved itself into the job (its fork and exec): when the switch into it was not
-	# traced, the move cannot be placed within its run, and that time goes to the job too.
+	# traced, the move cannot be placed within its run, and that time goes to the job too; and
+	# by the waits of its threads for a CPU as they exit, after their last schedstat read, which
+	# the job has and the workload's figure cannot (one per thread, a scheduler slice at most:
+	# 1 ms each on this 2-CPU machine under the suite; CI once saw 0.15 ms above 3 %).
 	rq_in() {
 		between "$1" "$2" "$(jq -n "$3 | .run_delay_ns * 0.97")" \
-			"$(jq -n "$3 | (.run_delay_ns + .pre_run_delay_ns) * 1.03")"
+			"$(jq -n "$3 | (.run_delay_ns + .pre_run_delay_ns) * 1.03 + .threads * 1000000")"
 	}
 	rq_in "drop $drop%: victim: run-queue delay vs schedstat run_delay" \
 		"$(jsum "$w" victim runq.ns)" "$V"
