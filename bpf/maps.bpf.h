@@ -36,7 +36,7 @@ struct ct_task {
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
-	__u8 ep_tcp;		/* ...a TCP socket, whose smoothed RTT at the block is srtt_us */
+	__u8 ep_tcp;		/* ...TCP across a network, whose smoothed RTT at the block is srtt_us */
 	__u8 pad;
 	__u32 srtt_us;
 	struct ct_ep ep;
@@ -145,8 +145,8 @@ struct ct_unix_scratch_map {
 struct ct_woken {
 	__u64 nvcsw;		/* the task's voluntary switches then: names the block it ends */
 	struct ct_ep ep;	/* the socket's endpoint */
-	__u32 srtt_us;		/* TCP's smoothed RTT then */
-	__u8 tcp;
+	__u32 srtt_us;		/* TCP's smoothed RTT then (a network peer only; else 0) */
+	__u8 tcp;		/* TCP across a network */
 };
 
 struct ct_woken_map {

@@ -40,9 +40,7 @@ static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 		__builtin_memset(&c->ep, 0, sizeof(c->ep));
 		return;
 	}
-	ct_sk_endpoint(sk, &c->ep);
-	c->ep_tcp = (c->ep.family == CT_AF_INET || c->ep.family == CT_AF_INET6) &&
-		    BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP;
+	c->ep_tcp = ct_sk_endpoint_rtt(sk, &c->ep);
 }
 
 /*
@@ -229,7 +227,7 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 		return;
 	__sync_fetch_and_add(&e->wait_ns, d);
 	__sync_fetch_and_add(&e->wait_cnt, 1);
-	if (c->ep_ok && c->ep_tcp && c->srtt_us && !ct_ep_loopback(&c->ep)) {
+	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
 		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
 		__sync_fetch_and_add(&e->srtt_cnt, 1);
 	}

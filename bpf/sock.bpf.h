@@ -111,4 +111,15 @@ static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 	}
 }
 
+/*
+ * @sk's endpoint into @ep; true when it is a TCP connection across a network, the one case
+ * where TCP's smoothed RTT is a round trip worth showing (not on loopback).
+ */
+static __always_inline bool ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep)
+{
+	ct_sk_endpoint(sk, ep);
+	return (ep->family == CT_AF_INET || ep->family == CT_AF_INET6) &&
+	       BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP && !ct_ep_loopback(ep);
+}
+
 #endif /* CONTRACE_SOCK_BPF_H */

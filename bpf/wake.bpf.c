@@ -81,9 +81,7 @@ int BPF_PROG(ct_sk_data_ready, const struct sock *sk)
 
 		if (fn == targ_pollwake || fn == targ_ep_poll_callback) {
 			if (!named) {
-				ct_sk_endpoint((struct sock *)sk, &w.ep);
-				w.tcp = (w.ep.family == CT_AF_INET || w.ep.family == CT_AF_INET6) &&
-					BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP;
+				w.tcp = ct_sk_endpoint_rtt((struct sock *)sk, &w.ep);
 				w.srtt_us = w.tcp ? BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3 :
 						    0;
 				named = true;

@@ -16,6 +16,18 @@ static const char *const job_kinds[] = {
 	[CT_JOB_PROCS] = "process",
 };
 
+/* A job's "name", "kind" and where its tasks are: "cgroup", or "pid" for a process job. */
+static json_t *job_identity(const struct ct_job *j)
+{
+	json_t *o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
+
+	if (ct_job_has_cgroup(j))
+		json_object_set_new(o, "cgroup", json_string(j->cg.path));
+	else if (j->kind == CT_JOB_PROCS)
+		json_object_set_new(o, "pid", json_integer(j->pid));
+	return o;
+}
+
 static const char *const sys_files[CT_SYS_NR] = {
 	[CT_SYS_PSI_CPU] = "/proc/pressure/cpu", [CT_SYS_PSI_IO] = "/proc/pressure/io",
 	[CT_SYS_PSI_MEM] = "/proc/pressure/memory", [CT_SYS_VMSTAT] = "/proc/vmstat",
@@ -174,13 +186,7 @@ json_t *window__session_json(const char *session, const struct jobs *js, double 
 		json_array_append_new(reasons, json_string(ct_off_names[i]));
 	for (int i = 0; i < js->n; i++) {
 		const struct ct_job *j = js->v[i];
-		json_t *o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
-
-		if (ct_job_has_cgroup(j))
-			json_object_set_new(o, "cgroup", json_string(j->cg.path));
-		else if (j->kind == CT_JOB_PROCS)
-			json_object_set_new(o, "pid", json_integer(j->pid));
-		json_array_append_new(jobs, o);
+		json_array_append_new(jobs, job_identity(j));
 	}
 	const char *missing = js->tr ? tracer__missing(js->tr) : "";
 	json_t *unavail = json_array();
@@ -519,11 +525,7 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 		if (kv)
 			json_object_set_new(kern, ct_kfile_names[k], kv);
 	}
-	o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
-	if (ct_job_has_cgroup(j))
-		json_object_set_new(o, "cgroup", json_string(j->cg.path));
-	else if (j->kind == CT_JOB_PROCS)
-		json_object_set_new(o, "pid", json_integer(j->pid));
+	o = job_identity(j);
 	if (j->gone)
 		json_object_set_new(o, "ended", json_true());
 	/* in a session's first window: what the job had done before is in its progress count */
