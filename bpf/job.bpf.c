@@ -18,6 +18,8 @@ struct ct_unix_name_map ct_unix_names SEC(".maps");
 struct ct_woken_map ct_woken SEC(".maps");
 struct ct_pid_job_map ct_pid_jobs SEC(".maps");
 struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");
+struct ct_env_job_map ct_env_jobs SEC(".maps");
+struct ct_env_pool_map ct_env_pool SEC(".maps");
 
 const volatile __u32 targ_max_jobs = CT_MAX_JOBS_DEFAULT;
 const volatile bool targ_switch_state_arg = false;
@@ -36,6 +38,9 @@ const volatile __u16 targ_eph_lo = 32768;
 const volatile __u16 targ_eph_hi = 60999;
 struct ct_ep_stats ct_zero_ep = {};
 struct ct_disk_stats ct_zero_disk = {};
+const volatile __u32 targ_env_nvars = 0;
+__s32 ct_live[CT_MAX_JOBS_LIMIT] = {};
+__u64 ct_env_full = 0;
 
 /* sock.bpf.h */
 __noinline __u64 ct_unix_hash(__u64 addr)

@@ -63,9 +63,13 @@ static __noinline __u32 ct_resolve(struct task_struct *t, struct css_set *cs)
 	return CT_SLOT_OTHER;
 }
 
+#define CT_PJ_SLOT	0xffff
+#define CT_PJ_ENV_BIT	0x10000
+
 /*
  * A thread of a process job found at start (ct_pid_jobs), if @t is that very thread: same id
- * and same start time, as /proc counts it (clock ticks since boot).
+ * and same start time, as /proc counts it (clock ticks since boot). The slot, with
+ * CT_PJ_ENV_BIT when it is an environment job's.
  */
 static __noinline __u32 ct_pid_job(struct task_struct *t)
 {
@@ -74,12 +78,39 @@ static __noinline __u32 ct_pid_job(struct task_struct *t)
 
 	if (!pj || BPF_CORE_READ(t, start_boottime) / (1000000000ULL / CT_USER_HZ) != pj->start_ticks)
 		return 0;
-	return pj->slot;
+	return (pj->slot & CT_PJ_SLOT) | (pj->flags & CT_PJ_ENV ? CT_PJ_ENV_BIT : 0);
+}
+
+/* Tasks in environment job @slot: one more (@d 1) or one fewer (-1). */
+static __always_inline void ct_live_add(__u32 slot, __s32 d)
+{
+	if (slot < CT_MAX_JOBS_LIMIT)
+		__sync_fetch_and_add(&ct_live[slot], d);
 }
 
 /*
- * @t's job: a process job's (--job NAME=pid:PID, followed through forks) before any cgroup's,
- * else the deepest job cgroup it is in.
+ * @t is a thread found at start (ct_pid_jobs): it takes its process job now, for good. An
+ * environment job's entry is used up here and the thread counted in ct_live.
+ */
+static __noinline bool ct_pid_take(struct task_struct *t, struct ct_task *c)
+{
+	__u32 pj = ct_pid_job(t), tid;
+
+	if (!pj || !c)
+		return false;
+	c->pslot = pj & CT_PJ_SLOT;
+	c->penv = !!(pj & CT_PJ_ENV_BIT);
+	if (c->penv) {
+		ct_live_add(c->pslot, 1);
+		tid = BPF_CORE_READ(t, pid);
+		bpf_map_delete_elem(&ct_pid_jobs, &tid);
+	}
+	return true;
+}
+
+/*
+ * @t's job: a process job's (--job NAME=pid:PID or --jobs-by-env, followed through forks)
+ * before any cgroup's, else the deepest job cgroup it is in.
  */
 static __always_inline __u32 ct_job_of(struct task_struct *t, struct ct_task *c)
 {
@@ -89,8 +120,7 @@ static __always_inline __u32 ct_job_of(struct task_struct *t, struct ct_task *c)
 	if (c->pslot)
 		return c->pslot;
 	if (c->cset != (__u64)cs || c->gen != gen) {
-		c->pslot = ct_pid_job(t);
-		if (c->pslot)
+		if (ct_pid_take(t, c))
 			return c->pslot;
 		c->job = ct_resolve(t, cs);
 		c->cset = (__u64)cs;

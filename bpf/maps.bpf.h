@@ -31,13 +31,14 @@ struct ct_task {
 	__u64 file;		/* file last classified by its mode... */
 	__u32 gen;		/* ct_job_gen at resolution */
 	__u16 job;
-	__u16 pslot;		/* a process job's slot (--job NAME=pid:PID), inherited at fork; 0: none */
+	__u16 pslot;		/* a process job's slot (--job NAME=pid:PID or --jobs-by-env), inherited
+				 * at fork; 0: none */
 	__u8 blocked;		/* it blocked at out_ts, for reason (else it was preempted) */
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
 	__u8 ep_tcp;		/* ...TCP across a network, whose smoothed RTT at the block is srtt_us */
-	__u8 pad;
+	__u8 penv;		/* pslot is an environment job's (--jobs-by-env), counted in ct_live */
 	__u32 srtt_us;
 	struct ct_ep ep;
 	__u64 sk;		/* the cached socket file's struct sock */
@@ -164,6 +165,20 @@ struct ct_pid_job_map {
 	__type(value, struct ct_pid_job);
 };
 
+/* --jobs-by-env: values (and ties) seen -> their job; slots ready for new values. */
+struct ct_env_job_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_ENV_JOBS);
+	__type(key, __u64);
+	__type(value, struct ct_env_job);
+};
+
+struct ct_env_pool_map {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, CT_ENV_POOL);
+	__type(value, __u32);
+};
+
 extern struct ct_task_map ct_tasks SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
@@ -177,6 +192,8 @@ extern struct ct_unix_name_map ct_unix_names SEC(".maps");	/* name hash -> name 
 extern struct ct_woken_map ct_woken SEC(".maps");	/* pid -> the socket waking it */
 extern struct ct_pid_job_map ct_pid_jobs SEC(".maps");	/* tid -> process job, at start */
 extern struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");	/* [cpu]: a name being read */
+extern struct ct_env_job_map ct_env_jobs SEC(".maps");	/* ct_env_hash -> job */
+extern struct ct_env_pool_map ct_env_pool SEC(".maps");	/* free slots, baselines taken */
 
 extern const volatile __u32 targ_max_jobs;
 extern const volatile bool targ_switch_state_arg;
@@ -193,5 +210,8 @@ extern __u64 ct_ep_created, ct_disk_created;	/* entries ever made in ct_eps, ct_
 extern const volatile __u16 targ_eph_lo, targ_eph_hi;	/* ephemeral port range */
 extern struct ct_ep_stats ct_zero_ep;
 extern struct ct_disk_stats ct_zero_disk;
+extern const volatile __u32 targ_env_nvars;	/* --jobs-by-env: 1 (VAR) or 2 (VAR,TIE); 0: off */
+extern __s32 ct_live[CT_MAX_JOBS_LIMIT];	/* tasks in each environment job */
+extern __u64 ct_env_full;	/* processes with a new value that found no slot ready */
 
 #endif /* CONTRACE_MAPS_BPF_H */

@@ -465,14 +465,16 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 
 /*
  * A new process or thread belongs to its parent's process job from its first instant
- * (--job NAME=pid:PID); its cgroup decides otherwise. Every fork on the node passes here.
+ * (--job NAME=pid:PID, --jobs-by-env); its cgroup decides otherwise. Every fork on the node
+ * passes here.
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ct_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct ct_task *pc = bpf_task_storage_get(&ct_tasks, parent, 0, 0), *cc;
 
-	if (!pc)
+	/* a parent found at start that has not left the CPU since */
+	if (!pc && (!ct_pid_job(parent) || !(pc = ct_task_get(parent))))
 		return 0;
 	/* a parent found at start but not yet seen since: resolve it now */
 	if (!pc->pslot && pc->gen != ct_job_gen)
@@ -480,7 +482,11 @@ int BPF_PROG(ct_sched_process_fork, struct task_struct *parent, struct task_stru
 	if (!pc->pslot)
 		return 0;
 	cc = bpf_task_storage_get(&ct_tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cc)
-		cc->pslot = pc->pslot;
+	if (!cc)
+		return 0;
+	cc->pslot = pc->pslot;
+	cc->penv = pc->penv;
+	if (cc->penv)
+		ct_live_add(cc->pslot, 1);
 	return 0;
 }

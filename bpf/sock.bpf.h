@@ -11,8 +11,6 @@
 
 #define CT_UNIX_PATH 108		/* sizeof(sockaddr_un.sun_path) */
 #define CT_UNIX_AUTOBIND 6		/* an automatic name: a NUL and five hex digits */
-#define CT_FNV_OFFSET 0xcbf29ce484222325ULL
-#define CT_FNV_PRIME 0x100000001b3ULL
 
 /*
  * The name of the unix_address at @addr (a path, or an abstract name with its leading NUL) as

@@ -156,10 +156,33 @@ struct ct_ep {
  */
 #define CT_PID_JOBS	65536
 #define CT_USER_HZ	100
+#define CT_PJ_ENV	1	/* ct_pid_job.flags: an environment job's (--jobs-by-env), found at start */
 struct ct_pid_job {
 	__u64 start_ticks;
 	__u32 slot;
-	__u32 pad;
+	__u32 flags;
+};
+
+/*
+ * --jobs-by-env VAR[,TIE]: a value of VAR in a process's environment names a job; a value of
+ * TIE (optional) belongs to the job of the VAR it was first seen with. Keyed by ct_env_hash of
+ * (variable index, value), shared by BPF (at exec) and user space (at start).
+ */
+#define CT_ENV_VARS	2
+#define CT_ENV_VAR_MAX	64	/* "VAR=" at most this long */
+#define CT_ENV_BUF	256	/* an environment string is read in pieces of this many bytes */
+#define CT_ENV_VALUE	128	/* a value kept for user space to name the job */
+#define CT_ENV_JOBS	4096	/* values and ties known at once */
+#define CT_ENV_POOL	8	/* slots ready for new values, filled by user space */
+#define CT_ENV_STRINGS	2048	/* environment pieces read at one exec */
+#define CT_FNV_OFFSET	0xcbf29ce484222325ULL
+#define CT_FNV_PRIME	0x100000001b3ULL
+
+struct ct_env_job {
+	__u32 slot;
+	__u16 var;		/* index of the variable this value is of */
+	__u16 len;		/* of value, without a NUL */
+	char value[CT_ENV_VALUE];
 };
 
 /* A unix socket's name (a path, or an abstract one: a leading NUL), keyed by its hash. */

@@ -16,6 +16,7 @@ const char *const ct_lost_keys[CT_LK_NR] = {
 	[CT_LK_DISK_FULL] = "disk_full",
 	[CT_LK_ENDPOINTS_EVICTED] = "endpoints_evicted",
 	[CT_LK_DISK_EVICTED] = "disk_evicted",
+	[CT_LK_JOBS_FULL] = "jobs_full",
 	[CT_LK_REPAIRED] = "repaired",
 	[CT_LK_REPAIRED_NS] = "repaired_ns",
 	[CT_LK_UNSPLIT] = "unsplit",

@@ -23,6 +23,7 @@ enum ct_lost_key {
 	CT_LK_DISK_FULL,
 	CT_LK_ENDPOINTS_EVICTED,
 	CT_LK_DISK_EVICTED,
+	CT_LK_JOBS_FULL,
 	CT_LK_REPAIRED,		/* from here on, a job entry's own (the window has sums) */
 	CT_LK_REPAIRED_NS,
 	CT_LK_UNSPLIT,

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "contrace.h"
 #include "util.h"
 
 void ct_err(const char *fmt, ...)
@@ -150,6 +151,35 @@ void ct_name_sanitize(const char *src, char *dst, size_t len)
 		dst[0] = '_';
 	if (i == 0 && len > 1)
 		dst[1] = '\0';
+}
+
+const char *ct_env_find(const char *env, size_t len, const char *var, size_t *vlen)
+{
+	size_t vl = strlen(var);
+
+	for (size_t i = 0; i < len;) {
+		const char *s = env + i, *nul = memchr(s, '\0', len - i);
+		size_t n = nul ? (size_t)(nul - s) : len - i;
+
+		if (n > vl && s[vl] == '=' && !memcmp(s, var, vl)) {
+			*vlen = n - vl - 1;
+			return s + vl + 1;
+		}
+		i += n + 1;
+	}
+	return NULL;
+}
+
+uint64_t ct_env_hash(uint32_t var, size_t varlen, const char *value, size_t len)
+{
+	uint64_t h = (CT_FNV_OFFSET ^ (var + 1)) * CT_FNV_PRIME;
+
+	/* the kernel reads a string in pieces of CT_ENV_BUF bytes, the last one its NUL */
+	if (varlen + len > CT_ENV_BUF - 1)
+		len = varlen < CT_ENV_BUF - 1 ? CT_ENV_BUF - 1 - varlen : 0;
+	for (size_t i = 0; i < len && value[i]; i++)
+		h = (h ^ (uint8_t)value[i]) * CT_FNV_PRIME;
+	return h;
 }
 
 int ct_write_all(int fd, const void *buf, size_t len)

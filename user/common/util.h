@@ -32,6 +32,18 @@ bool ct_name_valid(const char *name);
 /* Copy @src into @dst replacing characters a name may not hold by '_'. */
 void ct_name_sanitize(const char *src, char *dst, size_t len);
 
+/*
+ * The value of variable @var in @env (@len bytes of NUL-separated NAME=VALUE strings, as in
+ * /proc/PID/environ; the last may lack its NUL): a pointer into @env and its length in
+ * *vlen, or NULL when absent. The first occurrence wins, as the kernel's scan at exec sees it.
+ */
+const char *ct_env_find(const char *env, size_t len, const char *var, size_t *vlen);
+/*
+ * A value as the kernel side keys it (bpf/env.bpf.c): FNV-1a of variable index @var and the
+ * value's first bytes, as many as fit in a CT_ENV_BUF piece after "VAR=" (@varlen of them).
+ */
+uint64_t ct_env_hash(uint32_t var, size_t varlen, const char *value, size_t len);
+
 /* write() all of @buf or fail with -errno. */
 int ct_write_all(int fd, const void *buf, size_t len);
 /* Read a small file (at most @len - 1 bytes) into @buf, NUL-terminated; bytes read or -errno. */

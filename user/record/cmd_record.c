@@ -41,6 +41,8 @@ struct record_opts {
 	const char *btf;
 	bool quiet, verbose, socket_bytes;
 	long drop_idle_pct;
+	const char *env_spec, *env_opt, *name_var;
+	double env_linger;
 	char **cmd;
 };
 
@@ -70,6 +72,8 @@ static const char doc[] =
 	"  sudo contrace record -d 60 -q --job api=/sys/fs/cgroup/unified/system.slice/api.service\n"
 	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --log A=/var/log/jobA.log\n"
 	"  sudo contrace record --job agent=/sys/fs/cgroup/unified/agent --job build=pid:4242\n"
+	"  sudo contrace record --jenkins -o /var/tmp/exp   # each build by its BUILD_TAG\n"
+	"  sudo contrace record --jobs-under /sys/fs/cgroup/cpu/docker --name-by-env BUILD_TAG\n"
 	"\n"
 	"EXIT STATUS: 0 when done; 1 on a run-time failure, or when the last window could not be\n"
 	"written; 2 on a bad command line; else, with a CMD, the CMD's own status (128+N when\n"
@@ -77,7 +81,8 @@ static const char doc[] =
 	"\n"
 	"OPTIONS:";
 
-enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE };
+enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE, OPT_JOBS_BY_ENV,
+       OPT_JENKINS, OPT_NAME_BY_ENV, OPT_ENV_LINGER };
 
 static const struct argp_option options[] = {
 	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
@@ -86,6 +91,17 @@ static const struct argp_option options[] = {
 	  "cgroup (a build run by an agent in the agent's cgroup). Repeatable." },
 	{ "jobs-under", 'J', "CGROUP", 0, "Every child cgroup of CGROUP is a job named after its "
 	  "directory, including children created while recording. Repeatable." },
+	{ "jobs-by-env", OPT_JOBS_BY_ENV, "VAR[,TIE]", 0, "Every value of VAR in a process's "
+	  "environment is a job named by the value: processes running at start, and each new "
+	  "one from its first instant (a child is its parent's until an exec with another "
+	  "value). TIE: a process whose TIE value was first seen with another VAR value stays "
+	  "in that one's job. Comes after --job NAME=pid:PID, before any cgroup job" },
+	{ "jenkins", OPT_JENKINS, NULL, 0, "Jenkins builds as jobs, wherever they run: "
+	  "--jobs-by-env BUILD_TAG,JENKINS_NODE_COOKIE (docs/jenkins.md)" },
+	{ "name-by-env", OPT_NAME_BY_ENV, "VAR", 0, "Name each child of --jobs-under by the "
+	  "value of VAR in its processes (a container's BUILD_TAG), else by its directory" },
+	{ "env-linger", OPT_ENV_LINGER, "SECONDS", 0, "A --jobs-by-env job with no process left "
+	  "is gone after SECONDS (default 60): a pipeline's next step within them continues it" },
 	{ "log", 'l', "NAME=FILE", 0, "Follow job NAME's log: each window carries its last "
 	  "[PERF] progress line (processed count, ETA), for costs per unit of work. Repeatable." },
 	{ "name", 'n', "NAME", 0, "Job name of CMD (default: CMD's base name)" },
@@ -148,6 +164,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			exit(2);
 		o->max_jobs = l;
 		break;
+	case OPT_JOBS_BY_ENV:
+	case OPT_JENKINS:
+		if (o->env_spec)
+			argp_error(st, "--jobs-by-env and --jenkins: give one of them, once");
+		o->env_spec = key == OPT_JENKINS ? "BUILD_TAG,JENKINS_NODE_COOKIE" : arg;
+		o->env_opt = key == OPT_JENKINS ? "--jenkins" : "--jobs-by-env";
+		break;
+	case OPT_NAME_BY_ENV:
+		o->name_var = arg;
+		break;
+	case OPT_ENV_LINGER:
+		if (ct_parse_double("--env-linger", arg, 0, 86400, &o->env_linger))
+			exit(2);
+		break;
 	case OPT_BTF:
 		o->btf = arg;
 		break;
@@ -175,6 +205,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 				   "when the command exits");
 		if (o->name && !o->cmd)
 			argp_error(st, "--name names a command's job; no command was given");
+		if (o->name_var && !o->nparents)
+			argp_error(st, "--name-by-env names children of --jobs-under; none was given");
+		if (o->env_linger >= 0 && !o->env_spec)
+			argp_error(st, "--env-linger is for jobs of --jobs-by-env or --jenkins");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -496,6 +530,12 @@ static int setup_jobs(struct recorder *r)
 	for (int i = 0; i < r->o.nspecs; i++)
 		if (jobs__add_spec(&r->jobs, r->o.specs[i]))
 			return 2;
+	if (r->o.env_spec && jobs__set_env(&r->jobs, r->o.env_opt, r->o.env_spec))
+		return 2;
+	if (r->o.env_linger >= 0)
+		r->jobs.env_linger_ns = (uint64_t)(r->o.env_linger * 1e9);
+	if (r->o.name_var && jobs__set_name_var(&r->jobs, "--name-by-env", r->o.name_var))
+		return 2;
 	for (int i = 0; i < r->o.nparents; i++)
 		if (jobs__add_parent(&r->jobs, r->o.parents[i]))
 			return 2;
@@ -536,6 +576,8 @@ static void print_start(struct recorder *r)
 	if (r->jobs.nparents)
 		fprintf(stderr, " (and new children of %d parent%s)", r->jobs.nparents,
 			r->jobs.nparents == 1 ? "" : "s");
+	if (r->jobs.env_nvars)
+		fprintf(stderr, " (and one per value of %s)", r->jobs.env_vars[0]);
 	fprintf(stderr, " every %gs into %s; Ctrl-C to stop\n", r->o.interval, r->out_path);
 }
 
@@ -641,6 +683,9 @@ static int record(struct recorder *r)
 	err = setup_jobs(r);
 	if (err)
 		return err;
+	to.env_nvars = r->jobs.env_nvars;
+	for (uint32_t v = 0; v < r->jobs.env_nvars; v++)
+		to.env_vars[v] = r->jobs.env_vars[v];
 	to.nhier = r->jobs.nhier;
 	memcpy(to.hier, r->jobs.hier, sizeof(to.hier));
 	if (tracer__open(&r->tr, &to))
@@ -681,7 +726,8 @@ static int record(struct recorder *r)
 int cmd_record(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "[-- CMD [ARG...]]", doc };
-	struct recorder r = { .o = { .interval = 10, .out = ".", .max_jobs = CT_MAX_JOBS_DEFAULT },
+	struct recorder r = { .o = { .interval = 10, .out = ".", .max_jobs = CT_MAX_JOBS_DEFAULT,
+				    .env_linger = -1 },
 			      .out_fd = -1, .out.fd = -1 };
 	int ret;
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@ int jobs__init(struct jobs *js, uint32_t max_jobs)
 	memset(js, 0, sizeof(*js));
 	js->watch_fd = -1;
 	js->max_jobs = max_jobs;
+	js->env_linger_ns = CT_ENV_LINGER_S * 1000000000ULL;
 	js->slot_used = calloc(max_jobs, sizeof(bool));
 	if (!js->slot_used)
 		return -ENOMEM;
@@ -29,6 +32,8 @@ void jobs__free(struct jobs *js)
 	for (int i = 0; i < js->n; i++)
 		free(js->v[i]);
 	free(js->v);
+	for (int i = 0; i < js->npool; i++)
+		free(js->pool[i]);
 	free(js->slot_used);
 	free(js->unslotted);
 	if (js->watch_fd >= 0)
@@ -132,7 +137,7 @@ static int procs_threads(struct jobs *js, struct ct_job *j, int pid)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/stat", dir, de->d_name);
 		if (proc_stat(path, &ppid, &start) &&
-		    !tracer__set_pid_job(js->tr, (uint32_t)atoi(de->d_name), start, j->slot))
+		    !tracer__set_pid_job(js->tr, (uint32_t)atoi(de->d_name), start, j->slot, 0))
 			n++;
 	}
 	closedir(d);
@@ -207,6 +212,8 @@ static int procs_register(struct jobs *js, struct ct_job *j)
 	return 0;
 }
 
+static bool child_env_name(struct jobs *js, struct ct_job *j);
+
 /* Give @j a slot, tell the tracer, and take its baseline. */
 static int job_register(struct jobs *js, struct ct_job *j)
 {
@@ -216,6 +223,10 @@ static int job_register(struct jobs *js, struct ct_job *j)
 		j->slot = j->kind == CT_JOB_OTHER    ? CT_SLOT_OTHER :
 			  j->kind == CT_JOB_KERNEL   ? CT_SLOT_KERNEL :
 						       CT_SLOT_WRITEBACK;
+	} else if (j->kind == CT_JOB_ENV) {
+		if (alloc_slot(js, &j->slot))
+			return -ENOSPC;	/* the caller says so, once */
+		j->ran_before = !js->scanned;
 	} else if (j->kind == CT_JOB_PROCS) {
 		if (alloc_slot(js, &j->slot)) {
 			ct_err("job %s: all %u job slots are in use (raise --max-jobs)", j->name,
@@ -250,6 +261,9 @@ static int job_register(struct jobs *js, struct ct_job *j)
 			snprintf(procs, sizeof(procs), "%s/cgroup.procs", j->cg.path);
 			j->ran_before = ct_read_file(procs, buf, sizeof(buf)) > 0;
 		}
+		/* a new container has no process yet: named before its first window, if it can be */
+		if (j->kind == CT_JOB_CHILD && js->name_var[0])
+			j->name_pending = !child_env_name(js, j);
 	}
 	if (js->on_register)
 		js->on_register(js->hooks_arg, j);
@@ -381,15 +395,23 @@ static struct ct_job *find_path(struct jobs *js, const char *path)
 	return NULL;
 }
 
-/* A unique, valid job name for child directory @dir. */
-static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
+/* A unique, valid job name made of @src (a directory's name, a variable's value); @self may keep its own. */
+static void unique_name(struct jobs *js, const struct ct_job *self, const char *src, char *name,
+			size_t len)
 {
 	char base[CT_NAME_MAX];
+	struct ct_job *o;
 
-	ct_name_sanitize(dir, base, sizeof(base));
+	ct_name_sanitize(src, base, sizeof(base));
 	snprintf(name, len, "%s", base);
-	for (unsigned short k = 2; (jobs__find(js, name) || jobs__name_reserved(name)) && k; k++)
+	for (unsigned short k = 2;
+	     (((o = jobs__find(js, name)) && o != self) || jobs__name_reserved(name)) && k; k++)
 		snprintf(name, len, "%.*s~%hu", CT_NAME_MAX - 8, base, k);
+}
+
+static void child_name(struct jobs *js, const char *dir, char *name, size_t len)
+{
+	unique_name(js, NULL, dir, name, len);
 }
 
 static const char *basename_of(const char *path)
@@ -435,6 +457,363 @@ int jobs__add_parent(struct jobs *js, const char *path)
 	return jobs__add_cgroup(js, name, cg->path, CT_JOB_PARENT, NULL);
 }
 
+/* ---- Jobs by a variable of the environment (--jobs-by-env, --name-by-env) ---- */
+
+#define CT_ENVIRON_MAX (1 << 20)	/* bytes of /proc/PID/environ read */
+
+/* A variable name as a shell takes it: [A-Za-z_][A-Za-z0-9_]*, room for "VAR=" in BPF. */
+static bool env_var_ok(const char *v, size_t n)
+{
+	if (n < 1 || n > CT_ENV_VAR_MAX - 2 || !(isalpha((unsigned char)v[0]) || v[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '_')
+			return false;
+	return true;
+}
+
+int jobs__set_env(struct jobs *js, const char *opt, const char *spec)
+{
+	const char *p = spec;
+
+	if (js->env_nvars) {
+		ct_err("%s '%s': jobs are already told apart by %s", opt, spec, js->env_vars[0]);
+		return -EINVAL;
+	}
+	for (uint32_t v = 0; v < CT_ENV_VARS && p; v++) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (!env_var_ok(p, n)) {
+			ct_err("%s '%s': expected VAR or VAR,TIE with each a variable name "
+			       "([A-Za-z_][A-Za-z0-9_]*, at most %d characters)", opt, spec,
+			       CT_ENV_VAR_MAX - 2);
+			js->env_nvars = 0;
+			return -EINVAL;
+		}
+		memcpy(js->env_vars[v], p, n);
+		js->env_vars[v][n] = '\0';
+		js->env_nvars = v + 1;
+		p = comma ? comma + 1 : NULL;
+	}
+	if (p) {
+		ct_err("%s '%s': at most two variables (VAR,TIE)", opt, spec);
+		js->env_nvars = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int jobs__set_name_var(struct jobs *js, const char *opt, const char *var)
+{
+	if (!env_var_ok(var, strlen(var))) {
+		ct_err("%s '%s': expected a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d "
+		       "characters)", opt, var, CT_ENV_VAR_MAX - 2);
+		return -EINVAL;
+	}
+	snprintf(js->name_var, sizeof(js->name_var), "%s", var);
+	return 0;
+}
+
+/* /proc/PID/environ into @b (emptied first); false when it cannot be read (gone, a kernel thread). */
+static bool read_environ(int pid, struct ct_buf *b)
+{
+	char path[64], chunk[8192];
+	ssize_t n;
+	int fd;
+
+	b->len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	while (b->len < CT_ENVIRON_MAX && (n = read(fd, chunk, sizeof(chunk))) > 0)
+		ct_buf_add(b, chunk, (size_t)n);
+	close(fd);
+	return b->len > 0;
+}
+
+static struct ct_job *job_of_slot(struct jobs *js, uint32_t slot)
+{
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->slot == slot)
+			return js->v[i];
+	return NULL;
+}
+
+/* Make @j the job of value @e (key @key): named by it, in the table. */
+static void env_name(struct jobs *js, struct ct_job *j, uint64_t key, const struct ct_env_job *e)
+{
+	size_t len = e->len < CT_ENV_VALUE ? e->len : CT_ENV_VALUE - 1;
+
+	memcpy(j->env_value, e->value, len);
+	j->env_value[len] = '\0';
+	unique_name(js, j, j->env_value[0] ? j->env_value : js->env_vars[e->var & 1], j->name,
+		    sizeof(j->name));
+	j->env_key = key;
+	j->env_var = e->var;
+}
+
+static void env_no_slot(struct jobs *js, const char *value)
+{
+	ct_err("no job slot for %s=%.64s (all %u slots in use; raise --max-jobs): its processes "
+	       "count in the job they were in, and in lost.jobs_full when they start", js->env_vars[0],
+	       value, js->max_jobs - CT_SLOT_FIRST_JOB);
+}
+
+/* A job for a value found at start in /proc; NULL without a slot. */
+static struct ct_job *env_new(struct jobs *js, uint32_t var, const char *val, size_t vlen,
+			      uint64_t key)
+{
+	struct ct_env_job e = { .var = (uint16_t)var };
+	struct ct_job *j;
+
+	e.len = (uint16_t)(vlen < CT_ENV_VALUE ? vlen : CT_ENV_VALUE - 1);
+	memcpy(e.value, val, e.len);
+	if (job_new(js, "", CT_JOB_ENV, &j))
+		return NULL;
+	env_name(js, j, key, &e);
+	if (job_register(js, j)) {
+		js->n--;
+		free(j);
+		env_no_slot(js, e.value);
+		return NULL;
+	}
+	e.slot = j->slot;
+	tracer__env_set(js->tr, key, &e);
+	return j;
+}
+
+/* The job of the environment @env (@len bytes), as bpf/env.bpf.c decides it at exec. */
+static struct ct_job *env_classify(struct jobs *js, const char *env, size_t len)
+{
+	const char *val[CT_ENV_VARS] = { 0 };
+	size_t vlen[CT_ENV_VARS] = { 0 };
+	uint64_t key[CT_ENV_VARS] = { 0 };
+	struct ct_env_job e;
+	struct ct_job *j;
+	uint32_t prim;
+
+	for (uint32_t v = 0; v < js->env_nvars; v++)
+		if ((val[v] = ct_env_find(env, len, js->env_vars[v], &vlen[v])))
+			key[v] = ct_env_hash(v, strlen(js->env_vars[v]) + 1, val[v], vlen[v]);
+	if (!val[0] && !val[1])
+		return NULL;
+	if (val[1] && !tracer__env_get(js->tr, key[1], &e))
+		return job_of_slot(js, e.slot);
+	if (val[0] && !tracer__env_get(js->tr, key[0], &e)) {
+		j = job_of_slot(js, e.slot);
+	} else {
+		prim = val[0] ? 0 : 1;
+		j = env_new(js, prim, val[prim], vlen[prim], key[prim]);
+		if (!j || prim == 1)
+			return j;
+	}
+	if (j && val[1]) {
+		e = (struct ct_env_job){ .slot = j->slot, .var = 1 };
+		e.len = (uint16_t)(vlen[1] < CT_ENV_VALUE ? vlen[1] : CT_ENV_VALUE - 1);
+		memcpy(e.value, val[1], e.len);
+		tracer__env_set(js->tr, key[1], &e);
+	}
+	return j;
+}
+
+/*
+ * Processes running at start: each with a value is its value's job, with all its threads;
+ * the kernel side counts a thread in when it first sees it. An explicit --job NAME=pid:PID
+ * keeps its own. Done twice, like process jobs: a fork between the scan and the tracer
+ * knowing its parent is caught the second time.
+ */
+static void env_scan_start(struct jobs *js)
+{
+	struct ct_buf env = { 0 };
+	struct ct_pid_job pj;
+	struct dirent *de, *te;
+	char dir[64], path[384];
+	uint64_t start;
+	int ppid;
+
+	for (int pass = 0; pass < 2; pass++) {
+		DIR *d = opendir("/proc");
+
+		if (!d)
+			break;
+		while ((de = readdir(d))) {
+			int pid = atoi(de->d_name);
+			struct ct_job *j;
+			DIR *td;
+
+			if (pid < 1 || pid == getpid() || !read_environ(pid, &env) ||
+			    !(j = env_classify(js, env.p, env.len)))
+				continue;
+			snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+			if (!(td = opendir(dir)))
+				continue;
+			while ((te = readdir(td))) {
+				uint32_t tid = (uint32_t)atoi(te->d_name);
+
+				if (!tid || (!tracer__get_pid_job(js->tr, tid, &pj) &&
+					     !(pj.flags & CT_PJ_ENV)))
+					continue;
+				snprintf(path, sizeof(path), "%s/%s/stat", dir, te->d_name);
+				if (proc_stat(path, &ppid, &start))
+					tracer__set_pid_job(js->tr, tid, start, j->slot, CT_PJ_ENV);
+			}
+			closedir(td);
+		}
+		closedir(d);
+		tracer__invalidate(js->tr);
+	}
+	ct_buf_free(&env);
+}
+
+/* Keep CT_ENV_POOL slots ready for new values, their baselines taken. */
+static void env_fill(struct jobs *js)
+{
+	while (js->npool < CT_ENV_POOL) {
+		struct ct_job *j = calloc(1, sizeof(*j));
+
+		if (!j)
+			return;
+		j->kind = CT_JOB_ENV;
+		if (alloc_slot(js, &j->slot)) {
+			free(j);
+			return;
+		}
+		if (js->on_register)
+			js->on_register(js->hooks_arg, j);
+		if (tracer__env_pool_push(js->tr, j->slot)) {
+			js->slot_used[j->slot] = false;
+			free(j);
+			return;
+		}
+		js->pool[js->npool++] = j;
+	}
+}
+
+/* Pool slot @p was taken by value @e: the job joins the table under its name. */
+static void env_adopt(struct jobs *js, int p, uint64_t key, const struct ct_env_job *e)
+{
+	struct ct_job *j = js->pool[p], **v = realloc(js->v, (size_t)(js->n + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	js->v = v;
+	env_name(js, j, key, e);
+	js->v[js->n++] = j;
+	js->pool[p] = js->pool[--js->npool];
+}
+
+/* Does any thread found at start for @j, not yet seen by the kernel side, still run? */
+static bool env_waiting_threads(struct jobs *js, const struct ct_job *j)
+{
+	uint32_t tids[256];
+	uint64_t starts[256], start;
+	char path[64];
+	int n = tracer__pid_jobs_of(js->tr, j->slot, tids, starts, 256), ppid;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%u/stat", tids[i]);
+		if (proc_stat(path, &ppid, &start) && start == starts[i])
+			return true;
+		tracer__del_pid_job(js->tr, tids[i]);
+	}
+	return false;
+}
+
+/*
+ * A job with no task for --env-linger: its values are forgotten (a process with one later
+ * makes a new job) and it is gone. A process that took it in between keeps it alive.
+ */
+static void env_linger(struct jobs *js, struct ct_job *j, const uint64_t *keys,
+		       const struct ct_env_job *vals, int n, uint64_t now)
+{
+	if (tracer__env_live(js->tr, j->slot) > 0) {
+		j->idle_since = 0;
+		return;
+	}
+	if (!j->idle_since || now - j->idle_since < js->env_linger_ns ||
+	    env_waiting_threads(js, j)) {
+		if (!j->idle_since)
+			j->idle_since = now;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (vals[i].slot == j->slot)
+			tracer__env_del(js->tr, keys[i]);
+	if (tracer__env_live(js->tr, j->slot) > 0) {
+		for (int i = 0; i < n; i++)
+			if (vals[i].slot == j->slot)
+				tracer__env_set(js->tr, keys[i], &vals[i]);
+		j->idle_since = 0;
+		return;
+	}
+	j->gone = true;
+}
+
+/* Name the jobs new values took, refill the pool, retire jobs whose processes have ended. */
+static void env_rescan(struct jobs *js)
+{
+	uint64_t *keys, full, now = ct_mono_ns();
+	struct ct_env_job *vals;
+	int n;
+
+	if (!js->env_nvars)
+		return;
+	if (tracer__env_jobs(js->tr, &keys, &vals, &n) == 0) {
+		/* a value names its job before a tie does */
+		for (uint16_t var = 0; var < CT_ENV_VARS; var++)
+			for (int i = 0; i < n; i++)
+				for (int p = 0; p < js->npool; p++)
+					if (vals[i].var == var && js->pool[p]->slot == vals[i].slot) {
+						env_adopt(js, p, keys[i], &vals[i]);
+						break;
+					}
+		for (int i = 0; i < js->n; i++)
+			if (js->v[i]->kind == CT_JOB_ENV && !js->v[i]->gone)
+				env_linger(js, js->v[i], keys, vals, n, now);
+	}
+	free(keys);
+	free(vals);
+	env_fill(js);
+	full = tracer__env_full(js->tr);
+	if (full > js->env_full_seen) {
+		ct_err("%llu process%s with a new %s value found no job slot (all %u slots in use; "
+		       "raise --max-jobs): they count in the job they were in, and in "
+		       "lost.jobs_full", (unsigned long long)(full - js->env_full_seen),
+		       full - js->env_full_seen > 1 ? "es" : "", js->env_vars[0],
+		       js->max_jobs - CT_SLOT_FIRST_JOB);
+		js->env_full_seen = full;
+	}
+}
+
+/*
+ * --name-by-env: child @j is named by the value of the variable in one of its processes'
+ * environments; false while it has none (it keeps its directory's name).
+ */
+static bool child_env_name(struct jobs *js, struct ct_job *j)
+{
+	char procs[CT_FILE_LEN], buf[4096], *save = NULL, *tok, name[CT_NAME_MAX];
+	char value[CT_ENV_VALUE];
+	struct ct_buf env = { 0 };
+	const char *val = NULL;
+	size_t vlen = 0;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", j->cg.path);
+	if (ct_read_file(procs, buf, sizeof(buf)) <= 0)
+		return false;
+	for (tok = strtok_r(buf, "\n", &save); tok && !val; tok = strtok_r(NULL, "\n", &save))
+		if (read_environ(atoi(tok), &env))
+			val = ct_env_find(env.p, env.len, js->name_var, &vlen);
+	if (val && vlen) {
+		snprintf(value, sizeof(value), "%.*s", (int)vlen, val);
+		unique_name(js, j, value, name, sizeof(name));
+		snprintf(j->name, sizeof(j->name), "%s", name);
+	}
+	ct_buf_free(&env);
+	return val && vlen;
+}
+
 int jobs__attach(struct jobs *js, struct tracer *tr)
 {
 	struct ct_job *j;
@@ -452,6 +831,8 @@ int jobs__attach(struct jobs *js, struct tracer *tr)
 	err = err ?: job_register(js, j);
 	err = err ?: job_new(js, "writeback", CT_JOB_WRITEBACK, &j);
 	err = err ?: job_register(js, j);
+	if (!err && js->env_nvars)
+		env_scan_start(js);
 	return err ?: jobs__rescan(js);
 }
 
@@ -578,6 +959,10 @@ int jobs__rescan(struct jobs *js)
 		       nmissed, nmissed > 1 ? "s" : "", js->max_jobs - CT_SLOT_FIRST_JOB,
 		       (int)missed.len, missed.p);
 	ct_buf_free(&missed);
+	for (int i = 0; i < js->n; i++)
+		if (js->v[i]->name_pending && child_env_name(js, js->v[i]))
+			js->v[i]->name_pending = false;
+	env_rescan(js);
 	js->scanned = true;
 	for (int i = 0; i < js->n; i++)
 		if (ct_job_has_cgroup(js->v[i]) && !js->v[i]->gone)
@@ -596,6 +981,7 @@ void jobs__retire_gone(struct jobs *js)
 			js->slot_used[j->slot] = false;
 			free(j);
 		} else {
+			j->name_pending = false;	/* its name is in a window now */
 			js->v[k++] = j;
 		}
 	}

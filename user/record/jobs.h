@@ -19,10 +19,11 @@ enum ct_job_kind {
 	CT_JOB_CHILD,	/* a child of a --jobs-under parent */
 	CT_JOB_CMD,	/* the cgroup of `record -- CMD` */
 	CT_JOB_PROCS,	/* --job NAME=pid:PID: a process, its threads and descendants; no cgroup */
+	CT_JOB_ENV,	/* --jobs-by-env: the processes with one value of a variable; no cgroup */
 };
 
 /* Kinds with a cgroup of their own. */
-#define ct_job_has_cgroup(j) ((j)->kind >= CT_JOB_CGROUP && (j)->kind != CT_JOB_PROCS)
+#define ct_job_has_cgroup(j) ((j)->kind >= CT_JOB_CGROUP && (j)->kind < CT_JOB_PROCS)
 
 /* A job: what it is called, where its tasks are, its slot. Its counters are the sampler's. */
 struct ct_job {
@@ -31,6 +32,12 @@ struct ct_job {
 	uint32_t slot;
 	struct ct_cgroup cg;	/* cgroup kinds only */
 	int pid;		/* CT_JOB_PROCS: the process named */
+	/* CT_JOB_ENV: its value's key (ct_env_hash), the value, since when it has had no task */
+	uint64_t env_key;
+	char env_value[CT_ENV_VALUE];
+	uint16_t env_var;
+	uint64_t idle_since;
+	bool name_pending;	/* CT_JOB_CHILD with --name-by-env: not named by a process yet */
 	bool gone;		/* cgroup removed: reported in one more window, then retired */
 	bool ran_before;	/* it had tasks when recording began: its count did not start at 0 */
 };
@@ -49,6 +56,7 @@ struct ct_unslotted {
 	bool done;		/* got a slot or was removed: in this window, then dropped */
 };
 
+#define CT_ENV_LINGER_S 60	/* default --env-linger */
 #define CT_UNSLOTTED_MAX 1024	/* children tracked without a slot; more are left out */
 
 struct jobs {
@@ -63,6 +71,14 @@ struct jobs {
 	uint32_t hier[CT_MAX_HIER], nhier;
 	uint32_t max_jobs;
 	bool *slot_used;
+	/* --jobs-by-env VAR[,TIE] (env_nvars 0: off); --name-by-env VAR (empty: off) */
+	uint32_t env_nvars;
+	char env_vars[CT_ENV_VARS][CT_ENV_VAR_MAX];
+	char name_var[CT_ENV_VAR_MAX];
+	struct ct_job *pool[CT_ENV_POOL];	/* slots ready for new values, baselines taken */
+	int npool;
+	uint64_t env_full_seen;		/* ct_env_full when last said */
+	uint64_t env_linger_ns;		/* a job with no task is gone after this long */
 	struct tracer *tr;	/* set by jobs__attach */
 	/* Called when a job takes its slot, for the sampler to take its baseline. */
 	void (*on_register)(void *arg, struct ct_job *j);
@@ -81,6 +97,11 @@ void jobs__free(struct jobs *js);
 /* Parse and add "NAME=PATH" (--job); messages name the option. Before jobs__attach. */
 int jobs__add_spec(struct jobs *js, const char *spec);
 int jobs__add_parent(struct jobs *js, const char *path);
+/*
+ * --jobs-by-env "VAR[,TIE]" and --name-by-env "VAR"; messages name @opt. Before jobs__attach.
+ */
+int jobs__set_env(struct jobs *js, const char *opt, const char *spec);
+int jobs__set_name_var(struct jobs *js, const char *opt, const char *var);
 /* Add a job for an existing cgroup directory (used for --job, children and commands). */
 int jobs__add_cgroup(struct jobs *js, const char *name, const char *path, enum ct_job_kind kind,
 		     struct ct_job **out);
@@ -103,7 +124,7 @@ void jobs__watch_drain(struct jobs *js);
 void jobs__drop_done_unslotted(struct jobs *js);
 /* The parent index (jobs.parents) whose job is @j, or -1. */
 int jobs__parent_of(const struct jobs *js, const struct ct_job *j);
-/* After a window: retire gone jobs, freeing their slots. */
+/* After a window: retire gone jobs, freeing their slots; names chosen so far stay. */
 void jobs__retire_gone(struct jobs *js);
 
 /* idle, other, kernel, writeback: names of the reserved slots, never a job's. */

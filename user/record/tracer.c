@@ -234,6 +234,16 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 	for (uint32_t h = 0; h < o->nhier; h++)
 		if (o->hier[h] == s->rodata->targ_blkcg_hier)
 			s->rodata->targ_blkcg_on = true;
+	s->rodata->targ_env_nvars = o->env_nvars;
+	for (uint32_t v = 0; v < o->env_nvars && v < CT_ENV_VARS; v++) {
+		/* "VAR=": the caller checked that it fits */
+		snprintf((char *)s->rodata->targ_env_var[v], CT_ENV_VAR_MAX, "%s=", o->env_vars[v]);
+		s->rodata->targ_env_len[v] = (uint32_t)strlen(o->env_vars[v]) + 1;
+	}
+	if (!o->env_nvars) {
+		bpf_program__set_autoload(s->progs.ct_sched_process_exec, false);
+		bpf_program__set_autoload(s->progs.ct_sched_process_exit, false);
+	}
 	port_range(s);
 	poll_callbacks(s);
 	skip_missing(t, o->btf_path);
@@ -303,13 +313,119 @@ void tracer__close(struct tracer *t)
 	free(t);
 }
 
-int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot)
+int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot,
+			uint32_t flags)
 {
-	struct ct_pid_job v = { .start_ticks = start_ticks, .slot = slot };
+	struct ct_pid_job v = { .start_ticks = start_ticks, .slot = slot, .flags = flags };
 
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct_pid_jobs), &tid, &v, BPF_ANY) ?
 		       -errno :
 		       0;
+}
+
+int tracer__pid_jobs_of(struct tracer *t, uint32_t slot, uint32_t *tids, uint64_t *starts,
+			int max)
+{
+	int fd = bpf_map__fd(t->skel->maps.ct_pid_jobs), n = 0;
+	uint32_t key, next, *prev = NULL;
+	struct ct_pid_job v;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) || v.slot != slot)
+			continue;
+		tids[n] = key;
+		starts[n++] = v.start_ticks;
+	}
+	return n;
+}
+
+void tracer__del_pid_job(struct tracer *t, uint32_t tid)
+{
+	bpf_map_delete_elem(bpf_map__fd(t->skel->maps.ct_pid_jobs), &tid);
+}
+
+int tracer__get_pid_job(struct tracer *t, uint32_t tid, struct ct_pid_job *out)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct_pid_jobs), &tid, out) ? -ENOENT :
+											  0;
+}
+
+int tracer__env_pool_push(struct tracer *t, uint32_t slot)
+{
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct_env_pool), NULL, &slot, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
+int tracer__env_jobs(struct tracer *t, uint64_t **keys, struct ct_env_job **vals, int *n)
+{
+	int fd = bpf_map__fd(t->skel->maps.ct_env_jobs), cap = 0;
+	uint64_t key, next, *prev = NULL;
+	struct ct_env_job v;
+
+	*keys = NULL;
+	*vals = NULL;
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (*n == cap) {
+			uint64_t *k;
+			struct ct_env_job *e;
+
+			cap = cap ? 2 * cap : 16;
+			k = realloc(*keys, (size_t)cap * sizeof(*k));
+			if (k)
+				*keys = k;
+			e = realloc(*vals, (size_t)cap * sizeof(*e));
+			if (e)
+				*vals = e;
+			if (!k || !e)
+				return -ENOMEM;
+		}
+		(*keys)[*n] = key;
+		(*vals)[(*n)++] = v;
+	}
+	return 0;
+}
+
+int tracer__env_set(struct tracer *t, uint64_t key, const struct ct_env_job *e)
+{
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct_env_jobs), &key, e, BPF_NOEXIST) ?
+		       -errno :
+		       0;
+}
+
+int tracer__env_get(struct tracer *t, uint64_t key, struct ct_env_job *e)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct_env_jobs), &key, e) ? -ENOENT : 0;
+}
+
+uint64_t tracer__env_full(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->ct_env_full, __ATOMIC_RELAXED);
+}
+
+void tracer__env_del(struct tracer *t, uint64_t key)
+{
+	bpf_map_delete_elem(bpf_map__fd(t->skel->maps.ct_env_jobs), &key);
+}
+
+int32_t tracer__env_live(const struct tracer *t, uint32_t slot)
+{
+	return slot < CT_MAX_JOBS_LIMIT ?
+		       __atomic_load_n(&t->skel->bss->ct_live[slot], __ATOMIC_RELAXED) :
+		       0;
+}
+
+void tracer__env_live_add(struct tracer *t, uint32_t slot, int32_t d)
+{
+	if (slot < CT_MAX_JOBS_LIMIT)
+		__atomic_add_fetch(&t->skel->bss->ct_live[slot], d, __ATOMIC_SEQ_CST);
 }
 
 int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t slot)
@@ -380,6 +496,7 @@ const enum ct_lost_key ct_lost_key_of[CT_LOST_NR] = {
 	[CT_LOST_UNSPLIT] = CT_LK_UNSPLIT,
 	[CT_LOST_ENDPOINTS] = CT_LK_ENDPOINTS_FULL,
 	[CT_LOST_DISK] = CT_LK_DISK_FULL,
+	[CT_LOST_JOBS] = CT_LK_JOBS_FULL,
 };
 
 const char *tracer__missing(const struct tracer *t)
@@ -429,6 +546,7 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 	}
 	lost[CT_LOST_ENDPOINTS] = __atomic_load_n(&t->skel->bss->ct_ep_full, __ATOMIC_RELAXED);
 	lost[CT_LOST_DISK] = __atomic_load_n(&t->skel->bss->ct_disk_full, __ATOMIC_RELAXED);
+	lost[CT_LOST_JOBS] = __atomic_load_n(&t->skel->bss->ct_env_full, __ATOMIC_RELAXED);
 	lost[CT_LOST_RECURSION] = 0;
 	bpf_object__for_each_program(p, t->skel->obj) {
 		struct bpf_prog_info info = {};

@@ -20,6 +20,8 @@ struct tracer_opts {
 	bool verbose;
 	bool socket_bytes;	/* load sock_send_length/sock_recv_length: bytes per endpoint */
 	uint32_t drop_idle_pct;	/* tests: ignore this % of switches out of idle */
+	uint32_t env_nvars;	/* --jobs-by-env: VAR, and TIE if 2; 0: off */
+	const char *env_vars[CT_ENV_VARS];
 };
 
 /* Cumulative totals of one job slot, summed over CPUs. */
@@ -40,7 +42,29 @@ int tracer__set_cgroup(struct tracer *t, uint32_t hier, uint64_t cgid, uint32_t 
  * Thread @tid, started @start_ticks after boot (/proc's clock ticks), belongs to process job
  * @slot; its future children follow it. Effective at the next tracer__invalidate.
  */
-int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot);
+int tracer__set_pid_job(struct tracer *t, uint32_t tid, uint64_t start_ticks, uint32_t slot,
+			uint32_t flags);
+/* Entries of ct_pid_jobs for @slot not yet taken by their thread, up to @max; count found. */
+int tracer__pid_jobs_of(struct tracer *t, uint32_t slot, uint32_t *tids, uint64_t *starts,
+			int max);
+void tracer__del_pid_job(struct tracer *t, uint32_t tid);
+/* Thread @tid's entry in ct_pid_jobs, if it has one: 0, else -ENOENT. */
+int tracer__get_pid_job(struct tracer *t, uint32_t tid, struct ct_pid_job *out);
+
+/*
+ * --jobs-by-env. A slot whose baseline is taken, ready for a new value (bpf/env.bpf.c).
+ * The values known, by their ct_env_hash: a malloc'd array of *n, keys in *keys.
+ */
+int tracer__env_pool_push(struct tracer *t, uint32_t slot);
+int tracer__env_jobs(struct tracer *t, uint64_t **keys, struct ct_env_job **vals, int *n);
+int tracer__env_set(struct tracer *t, uint64_t key, const struct ct_env_job *e);
+int tracer__env_get(struct tracer *t, uint64_t key, struct ct_env_job *e);
+/* Processes with a new value that found no slot ready, cumulative. */
+uint64_t tracer__env_full(const struct tracer *t);
+void tracer__env_del(struct tracer *t, uint64_t key);
+/* Tasks in environment job @slot, as the kernel side counts them. */
+int32_t tracer__env_live(const struct tracer *t, uint32_t slot);
+void tracer__env_live_add(struct tracer *t, uint32_t slot, int32_t d);
 /* Make every cached task->job resolution stale (after cgroup changes). */
 void tracer__invalidate(struct tracer *t);
 
@@ -59,6 +83,7 @@ enum ct_lost {
 	CT_LOST_UNSPLIT,	/* task intervals holding several runs: a switch-out not traced */
 	CT_LOST_ENDPOINTS,	/* socket events lost: the endpoint table was full */
 	CT_LOST_DISK,		/* disk events lost: the disk or in-flight request table was full */
+	CT_LOST_JOBS,		/* processes with a new --jobs-by-env value that found no slot */
 	CT_LOST_NR,
 };
 /* Each counter's key in a window's "lost" (schema.h). */

@@ -13,7 +13,7 @@ static const char *const job_kinds[] = {
 	[CT_JOB_OTHER] = "other", [CT_JOB_KERNEL] = "kernel", [CT_JOB_WRITEBACK] = "writeback",
 	[CT_JOB_CGROUP] = "cgroup",
 	[CT_JOB_PARENT] = "parent", [CT_JOB_CHILD] = "child", [CT_JOB_CMD] = "command",
-	[CT_JOB_PROCS] = "process",
+	[CT_JOB_PROCS] = "process", [CT_JOB_ENV] = "env",
 };
 
 /* A job's "name", "kind" and where its tasks are: "cgroup", or "pid" for a process job. */
@@ -25,6 +25,8 @@ static json_t *job_identity(const struct ct_job *j)
 		json_object_set_new(o, "cgroup", json_string(j->cg.path));
 	else if (j->kind == CT_JOB_PROCS)
 		json_object_set_new(o, "pid", json_integer(j->pid));
+	else if (j->kind == CT_JOB_ENV)
+		json_object_set_new(o, "env", json_string(j->env_value));
 	return o;
 }
 
