@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the parsers of text the kernel hands us (cgroupfs cpu.stat, PSI files,
- * memory.stat through a key filter, sysfs uevent files, ip_local_port_range) and of the
- * histogram form in windows.jsonl. Any crash, leak or sanitizer report fails.
+ * memory.stat through a key filter, sysfs uevent files, ip_local_port_range, a process's
+ * environ) and of the histogram form in windows.jsonl. Any crash, leak or sanitizer report fails.
  * The first input byte picks the parser.
  */
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "histo.h"
 #include "names.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,7 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = malloc(size);
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
+	case 6: {
+		/* /proc/PID/environ: bytes with NULs; a value found lies inside, after "VAR=" */
+		const char *env = (const char *)data + 1, *v;
+		size_t vlen;
+
+		v = ct_env_find(env, size - 1, "BUILD_TAG", &vlen);
+		if (v) {
+			if (v < env + 10 || v + vlen > env + size - 1 || memcmp(v - 10, "BUILD_TAG=", 10) ||
+			    memchr(v, '\0', vlen) || (v - 10 != env && v[-11] != '\0'))
+				abort();
+			ct_env_hash(0, 10, v, vlen);
+		}
+		break;
+	}
 	case 3:
 		/* Only listed keys are kept (a repeated line is kept again: the text's own). */
 		if (!kv__parse_flat_keys(text, keys, &kv)) {

@@ -130,6 +130,73 @@ static void test_job_specs(void)
 	jobs__free(&js);
 }
 
+/* FNV-1a 64 over @n bytes, written from its definition: the reference for ct_env_hash. */
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void test_env(void)
+{
+	static const char env[] = "HOME=/root\0BUILD_TAGX=no\0BUILD_TAG=jenkins-app-41\0"
+				  "EMPTY=\0BUILD_TAG=second\0LAST=tail";
+	size_t n = sizeof(env) - 1, vlen = 0;
+	const char *v;
+	unsigned char ref[300];
+	char big[300];
+	struct jobs js;
+
+	v = ct_env_find(env, n, "BUILD_TAG", &vlen);
+	CHECK(v && vlen == 14 && !memcmp(v, "jenkins-app-41", 14), "a variable, not its prefix twin");
+	v = ct_env_find(env, n, "EMPTY", &vlen);
+	CHECK(v && vlen == 0, "an empty value is found, empty");
+	v = ct_env_find(env, n, "LAST", &vlen);
+	CHECK(v && vlen == 4 && !memcmp(v, "tail", 4), "the last string without its NUL");
+	CHECK(!ct_env_find(env, n, "BUILD", &vlen), "a prefix of a name is not the name");
+	CHECK(!ct_env_find(env, n, "HOME=/root", &vlen), "a whole string is not a name");
+	CHECK(!ct_env_find(env, 0, "HOME", &vlen), "nothing in an empty environment");
+
+	CHECK(fnv1a((const unsigned char *)"a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a reference");
+	ref[0] = 1;
+	memcpy(ref + 1, "jenkins-app-41", 14);
+	CHECK(ct_env_hash(0, 10, "jenkins-app-41", 14) == fnv1a(ref, 15),
+	      "the hash is FNV-1a of the variable's index + 1 and the value");
+	ref[0] = 2;
+	CHECK(ct_env_hash(1, 20, "jenkins-app-41", 14) == fnv1a(ref, 15), "the tie's index");
+	memset(big, 'x', sizeof(big));
+	ref[0] = 1;
+	memset(ref + 1, 'x', sizeof(ref) - 1);
+	/* "BUILD_TAG=" (10) + 245 bytes + NUL fill a 256-byte piece: the rest is not seen */
+	CHECK(ct_env_hash(0, 10, big, sizeof(big)) == fnv1a(ref, 1 + CT_ENV_BUF - 1 - 10),
+	      "a long value is keyed by what the kernel side reads of it");
+
+	CHECK(!jobs__init(&js, 16), "init");
+	CHECK(!jobs__set_env(&js, "--jobs-by-env", "BUILD_TAG") && js.env_nvars == 1 &&
+		      !strcmp(js.env_vars[0], "BUILD_TAG"), "VAR");
+	jobs__free(&js);
+	CHECK(!jobs__init(&js, 16), "init");
+	CHECK(!jobs__set_env(&js, "--jenkins", "BUILD_TAG,JENKINS_NODE_COOKIE") &&
+		      js.env_nvars == 2 && !strcmp(js.env_vars[1], "JENKINS_NODE_COOKIE"), "VAR,TIE");
+	CHECK(jobs__set_env(&js, "--jobs-by-env", "X") == -EINVAL, "only once");
+	jobs__free(&js);
+	static const char *const bad[] = { "", "A-B", "1A", "A,", ",B", "A,B,C", "A B",
+		"A1234567890123456789012345678901234567890123456789012345678901Z" }; /* 63 */
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(!jobs__init(&js, 16), "init");
+		CHECK(jobs__set_env(&js, "--jobs-by-env", bad[i]) == -EINVAL && !js.env_nvars,
+		      "refused: '%s'", bad[i]);
+		jobs__free(&js);
+	}
+	CHECK(!jobs__init(&js, 16), "init");
+	CHECK(jobs__set_name_var(&js, "--name-by-env", "A=B") == -EINVAL, "name var with =");
+	CHECK(!jobs__set_name_var(&js, "--name-by-env", "BUILD_TAG"), "name var");
+	jobs__free(&js);
+}
+
 static void test_format_durations(void)
 {
 	static const struct {
@@ -160,5 +227,6 @@ int main(void)
 	RUN(test_kv_psi);
 	RUN(test_delta);
 	RUN(test_job_specs);
+	RUN(test_env);
 	return UT_EXIT();
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """A build as a CI agent runs one: a process tree that spins threads, forks, execs, starts a
 daemon that double-forks away from it, runs many short-lived processes and a child in a new
-PID namespace. CTWORK is the path of ctwork; DAEMON_OUT where the daemon writes its figures.
+PID namespace, sleeps 50 x 20 ms (1.0 s injected), and runs a step with a BUILD_TAG of its own
+(its Jenkins node cookie kept, as a step that sets BUILD_TAG does). CTWORK is the path of ctwork; DAEMON_OUT where the daemon writes its figures.
   build.py CTWORK DAEMON_OUT
 Prints one JSON line: its own and its waited-for children's CPU time by getrusage (self and
 RUSAGE_CHILDREN; the daemon is not among them: it prints its own to DAEMON_OUT)."""
@@ -46,6 +47,11 @@ os.waitpid(d, 0)
 # a child in a new PID namespace
 subprocess.run(["unshare", "-p", "-f", ctwork, "spin", "1", "0.3"], stdout=subprocess.DEVNULL,
                check=True)
+# injected sleeps: 50 x 20 ms
+subprocess.run([ctwork, "sleep", "20", "50"], stdout=subprocess.DEVNULL, check=True)
+# a step that changes BUILD_TAG but keeps the rest of the environment
+env = dict(os.environ, BUILD_TAG=os.environ.get("BUILD_TAG", "none") + "-step")
+subprocess.run([ctwork, "spin", "1", "0.3"], stdout=subprocess.DEVNULL, env=env, check=True)
 # short-lived processes
 for _ in range(300):
     subprocess.run(["/bin/true"], check=True)

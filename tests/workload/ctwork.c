@@ -47,7 +47,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -415,11 +417,40 @@ static int join_cgroup(const char *dir)
 	return !ok;
 }
 
+/*
+ * RATE spawns of /bin/true a second for SECONDS, each waited for (a build's many short
+ * processes). Their CPU time, by getrusage(RUSAGE_CHILDREN), goes into children_ns.
+ */
+extern char **environ;
+static unsigned spawned;
+static uint64_t children_ns;
+
+static int spawn_storm(int rate, double secs)
+{
+	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9), due;
+	char *args[] = { "/bin/true", NULL };
+	struct rusage ru;
+	pid_t pid;
+
+	while (now_ns() < end) {
+		if (posix_spawn(&pid, args[0], NULL, NULL, args, environ) ||
+		    waitpid(pid, NULL, 0) != pid)
+			return 1;
+		due = t0 + (uint64_t)(++spawned * (1e9 / rate));
+		if (due > now_ns())
+			sleep_ns(due - now_ns());
+	}
+	getrusage(RUSAGE_CHILDREN, &ru);
+	children_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+		      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: ctwork spin|wake THREADS SECONDS | sleep|futex MS COUNT |\n"
 			"              server [ADDR:]PORT DELAY_MS N | client [ADDR:]PORT N [poll] |\n"
-			"              mem MB SECONDS\n");
+			"              mem MB SECONDS | spawn RATE SECONDS\n");
 	return 2;
 }
 
@@ -464,6 +495,8 @@ int main(int argc, char **argv)
 			     argc <= 4 ? 0 : !strcmp(argv[4], "poll") ? 1 : !strcmp(argv[4], "efd") ? 2 : 0);
 	} else if (!strcmp(argv[1], "mem")) {
 		ret = mem(atol(argv[2]), atof(argv[3]));
+	} else if (!strcmp(argv[1], "spawn")) {
+		ret = spawn_storm(atoi(argv[2]), atof(argv[3]));
 	} else {
 		return usage();
 	}
@@ -479,11 +512,12 @@ int main(int argc, char **argv)
 	printf("{\"run_delay_ns\":%llu,\"oncpu_ns\":%llu,\"nvcsw\":%llu,\"nivcsw\":%llu,"
 	       "\"threads\":%d,\"wall_ns\":%llu,\"majflt\":%ld,\"pre_oncpu_ns\":%llu,"
 	       "\"pre_run_delay_ns\":%llu,\"retrans\":%u,\"pre_majflt\":%ld,\"sock_poll_ns\":%llu,"
-	       "\"efd_poll_ns\":%llu,\"both_poll_ns\":%llu}\n",
+	       "\"efd_poll_ns\":%llu,\"both_poll_ns\":%llu,\"spawned\":%u,\"children_ns\":%llu}\n",
 	       (unsigned long long)total_delay, (unsigned long long)total_oncpu,
 	       (unsigned long long)total_nvcsw, (unsigned long long)total_nivcsw, nthreads,
 	       (unsigned long long)(now_ns() - start), ru.ru_majflt, (unsigned long long)pre_on,
 	       (unsigned long long)pre_d, retrans, ru0.ru_majflt, (unsigned long long)sock_poll_ns,
-	       (unsigned long long)efd_poll_ns, (unsigned long long)both_poll_ns);
+	       (unsigned long long)efd_poll_ns, (unsigned long long)both_poll_ns, spawned,
+	       (unsigned long long)children_ns);
 	return ret ? 1 : 0;
 }

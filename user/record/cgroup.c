@@ -335,3 +335,11 @@ bool kv__get(const struct ct_kv *kv, const char *key, uint64_t *val)
 	}
 	return false;
 }
+
+bool cgroup__has_procs(const char *path)
+{
+	char procs[CT_FILE_LEN], buf[64];
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	return ct_read_file(procs, buf, sizeof(buf)) > 0;
+}

@@ -38,6 +38,8 @@ int cgroup__controller_hier(const char *ctrl, uint32_t *hier);
 int cgroup__default_root(char *buf, size_t len);
 /* Move @pid into the cgroup directory @path. */
 int cgroup__attach(const char *path, pid_t pid);
+/* Has cgroup @path a process of its own now (cgroup.procs not empty)? */
+bool cgroup__has_procs(const char *path);
 /* Remove an emptied cgroup; waits up to @wait_ms for exiting tasks to leave it. */
 int cgroup__remove(const char *path, int wait_ms);
 

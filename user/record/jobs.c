@@ -255,12 +255,8 @@ static int job_register(struct jobs *js, struct ct_job *j)
 		}
 		tracer__invalidate(js->tr);
 		/* a job met at start with tasks was running before recording; later ones are new */
-		if (!js->scanned) {
-			char procs[CT_FILE_LEN], buf[64];
-
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", j->cg.path);
-			j->ran_before = ct_read_file(procs, buf, sizeof(buf)) > 0;
-		}
+		if (!js->scanned)
+			j->ran_before = cgroup__has_procs(j->cg.path);
 		/* a new container has no process yet: named before its first window, if it can be */
 		if (j->kind == CT_JOB_CHILD && js->name_var[0])
 			j->name_pending = !child_env_name(js, j);
@@ -981,7 +977,9 @@ void jobs__retire_gone(struct jobs *js)
 			js->slot_used[j->slot] = false;
 			free(j);
 		} else {
-			j->name_pending = false;	/* its name is in a window now */
+			/* its name is in a window now, unless that window found it empty */
+			if (j->name_pending && cgroup__has_procs(j->cg.path))
+				j->name_pending = false;
 			js->v[k++] = j;
 		}
 	}
