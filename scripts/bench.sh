@@ -5,7 +5,8 @@
 #      median and spread of ROUNDS runs each, and the ratio of medians;
 #   2. BPF run time per program and per context switch, from the kernel's own counters
 #      (kernel.bpf_stats_enabled), in a separate pass so that their cost is not in step 1;
-#   3. the recorder's peak RSS and the memory of its maps.
+#   3. the recorder's peak RSS and the memory of its maps;
+#   4. ns per event of the block, network, fork, exec and exit programs on storms of each.
 # Needs root, perf (linux-perf) and a built tree. ROUNDS=5 PIPE_LOOPS=200000 MSG_LOOPS=200.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
@@ -113,6 +114,13 @@ in_cg "$jobB" "$CTWORK" server $port 0 20000 >"$TMP/bench.srv" &
 for i in $(seq 50); do grep -q listening "$TMP/bench.srv" && break; sleep 0.1; done
 cost "loopback storm, 20000 requests" in_cg "$jobA" "$CTWORK" client $port 20000
 echo "  storm: $(jq '20000 / (.wall_ns / 1e9) | floor' "$TMP/cost.out") requests/s with the recorder on"
+recorder_off
+# Fork, exec and exit hooks: their ns per event with --jenkins (an exec reads the new
+# environment), on a spawn storm inside a build (a short process each time, as a build's make
+# or shell steps start them).
+recorder_on --jenkins || exit 1
+BUILD_TAG=jenkins-bench-1 cost "spawn storm under a build, 5 s" in_cg "$jobA" "$CTWORK" spawn 1000 5
+echo "  spawn: $(jq '.spawned / 5 | floor' "$TMP/cost.out") processes/s with the recorder on"
 recorder_off
 echo "recorder (storms): peak RSS $rss; BPF maps $((maps / 1024)) KiB"
 sysctl -q kernel.bpf_stats_enabled="$old"

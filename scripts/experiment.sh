@@ -5,7 +5,8 @@
 #         fixed delay per request), in its own cgroup;
 #   jobA  a Python client fetching items from it under cProfile, printing [PERF] lines;
 #   jobB  the same, started after t0 (it prints the other [PERF] shape).
-# It records all three, snapshots jobA at t0 (alone), jobA and jobB at t1 (together), and
+# jobA and jobB are builds of one "agent" in one cgroup, as a Jenkins agent runs them, told
+# apart by their BUILD_TAG (record --jenkins). It records all three, snapshots jobA at t0 (alone), jobA and jobB at t1 (together), and
 # writes the report. Needs root and a built tree (make).
 #   sudo scripts/experiment.sh [DIR]          (default: ./contrace-experiment)
 # Environment: ALONE_S (40) and TOGETHER_S (40): seconds before each snapshot; INTERVAL (2):
@@ -30,7 +31,9 @@ for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
 done
 [ -n "$root" ] || { echo "experiment: no cgroup v2 mount found" >&2; exit 1; }
 tag=contrace-exp-$$
-cg_api=$root/$tag-api cg_a=$root/$tag-jobA cg_b=$root/$tag-jobB
+cg_api=$root/$tag-api cg_agent=$root/$tag-agent
+# the demo's processes are no build of a Jenkins that may be running this script
+unset BUILD_TAG JENKINS_NODE_COOKIE
 rec= pids=()
 cleanup() {
 	local p cg i k
@@ -40,7 +43,7 @@ cleanup() {
 		wait "${pids[k]}" 2>/dev/null || true
 	done
 	[ -n "$rec" ] && { kill -INT "$rec" 2>/dev/null; wait "$rec" 2>/dev/null || true; }
-	for cg in "$cg_api" "$cg_a" "$cg_b"; do
+	for cg in "$cg_api" "$cg_agent"; do
 		[ -d "$cg" ] || continue
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
 		for i in $(seq 20); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
@@ -54,18 +57,19 @@ say() { echo "experiment: $*"; }
 
 "$ct" init "$dir" >/dev/null
 work=$dir/work
-mkdir -p "$work" "$cg_api" "$cg_a" "$cg_b"
+mkdir -p "$work" "$cg_api" "$cg_agent"
 "${in_cg[@]}" "$cg_api" python3 "$top/scripts/demo/api_server.py" "$port" "$work" &
 pids+=($!)
 for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 
-"$ct" record -q -i "$interval" -o "$dir/recording" --job api="$cg_api" --job jobA="$cg_a" \
-	--job jobB="$cg_b" --log jobA="$work/jobA.log" --log jobB="$work/jobB.log" &
+"$ct" record -q -i "$interval" -o "$dir/recording" --job api="$cg_api" --job agent="$cg_agent" \
+	--jenkins --log jobA="$work/jobA.log" --log jobB="$work/jobB.log" &
 rec=$!
 sleep 1
-say "recording api, jobA, jobB every ${interval}s into $dir/recording/windows.jsonl"
+say "recording api, the agent and its builds (jobA, jobB by BUILD_TAG) every ${interval}s into $dir/recording/windows.jsonl"
 say "jobA starts alone; snapshot t0 in ${alone}s"
-"${in_cg[@]}" "$cg_a" python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobA.stats" \
+"${in_cg[@]}" "$cg_agent" env BUILD_TAG=jobA JENKINS_NODE_COOKIE=node-a \
+	python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobA.stats" \
 	--concurrency "${CONCURRENCY:-1}" \
 	>"$work/jobA.log" 2>&1 &
 pids+=($!)
@@ -74,7 +78,8 @@ sleep "$alone"
 "$ct" snapshot ${SNAPSHOT_OPTS:-} --dir "$dir" --job jobA --tag t0 --log "$work/jobA.log" \
 	--profile "$work/jobA.stats"
 say "jobB starts beside jobA; snapshot t1 in ${together}s"
-"${in_cg[@]}" "$cg_b" python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobB.stats" \
+"${in_cg[@]}" "$cg_agent" env BUILD_TAG=jobB JENKINS_NODE_COOKIE=node-b \
+	python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobB.stats" \
 	--concurrency "${CONCURRENCY:-1}" \
 	--shape counter >"$work/jobB.log" 2>&1 &
 pids+=($!)

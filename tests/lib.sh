@@ -88,7 +88,7 @@ cleanup() {
 	for cg in $(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CG_PREFIX*" 2>/dev/null); do
 		rmcg "$cg"
 	done
-	[ -n "$KEEP_TMP" ] || rm -rf "$TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

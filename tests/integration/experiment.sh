@@ -12,6 +12,8 @@ PORT=$port ALONE_S=12 TOGETHER_S=12 INTERVAL=1 SNAPSHOT_OPTS=--no-sys "$TOP/scri
 rc=$?
 check "the experiment runs to its report (status $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/exp.out"
+check "jobA and jobB are builds of one agent, told apart by BUILD_TAG" \
+	jqt "$d/recording/windows.jsonl" '[.[] | select(.type == "window") | .jobs[] | select(.name == "jobA" or .name == "jobB") | [.name, .kind, .env]] | unique == [["jobA", "env", "jobA"], ["jobB", "env", "jobB"]]'
 s=$d/snapshots
 for f in README.md notes.md analysis/report.md analysis/report.json analysis/rate.svg \
 	analysis/runq.svg analysis/socket.svg analysis/disk.svg \
