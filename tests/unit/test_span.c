@@ -90,8 +90,10 @@ static void test_span_sums(void)
 	CHECK(ct_json_u64(json_object_get(c.a.kernel, "cpu.stat"), "usage_usec") == 40 + 50 + 60 + 70,
 	      "kernel counters summed");
 	/* Node-wide losses from the window, the job's repaired intervals from its own entry. */
-	CHECK(c.a.lost[1] == 4 && c.a.lost[3] == 8 && c.a.lost[6] == 12 && c.a.lost[7] == 20 &&
-		      c.a.lost[8] == 4 && c.a.lost[9] == 0,
+	CHECK(c.a.lost[CT_LK_RECURSION] == 4 && c.a.lost[CT_LK_DISK_FULL] == 8 &&
+		      c.a.lost[CT_LK_REPAIRED] == 12 && c.a.lost[CT_LK_REPAIRED_NS] == 20 &&
+		      c.a.lost[CT_LK_UNSPLIT] == 4 && c.a.lost[CT_LK_UNSPLIT_NS] == 0 &&
+		      c.a.lost[CT_LK_JOBS_FULL] == 0,
 	      "lost");
 	/* Progress 200 before the span (seq 2), 600 at its end: 400 units. */
 	CHECK(c.a.has_base && c.a.prog_base.done == 200 && c.a.prog_last.done == 600, "progress");
