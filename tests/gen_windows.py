@@ -6,7 +6,8 @@ windows from START. A runs from the start; B from window B_FROM (if any).
 SCENARIO: contended (A's socket wait per unit doubles and its rate halves once B runs, B's CPU
 culprits show up, half of B's time is in intervals whose switch-in was not traced), uncontended (nothing changes when B runs), short (3 windows, a few units), pollrise (once B
 runs, A's rate halves and its time goes to poll waits that no socket ended: nothing measured
-explains it).
+explains it), flat3 and spare3 (60 windows: A alone, B from window 20, C from window 40; flat3's
+server does 50 units/s in all, shared among its clients, spare3's serves each 50 units/s).
 """
 import json
 import sys
@@ -14,7 +15,7 @@ import sys
 out, scenario, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
 NS = 1000000000
 API = "10.0.0.5:2283"     # the endpoint A and B wait on, which api serves
-nwin = 3 if scenario == "short" else 40
+nwin = 3 if scenario == "short" else 60 if scenario in ("flat3", "spare3") else 40
 b_from = 2 if scenario == "short" else 20
 
 
@@ -44,7 +45,32 @@ def job(name, kind, oncpu, runq, sock_ns, sock_n, done, culprits=(), side="remot
     return j
 
 
+def capacity(f):
+    """flat3, spare3: A, B (from 20) and C (from 40) as clients of one server."""
+    done = {"A": 0, "B": 0, "C": 0}
+    for w in range(nwin):
+        on = [n for n, start in (("A", 0), ("B", 20), ("C", 40)) if w >= start]
+        jobs = []
+        for i, n in enumerate(on):
+            # flat3: 50 units a second shared out (17 + 17 + 16 with three); spare3: 50 each
+            u = 50 if scenario == "spare3" else 50 // len(on) + (1 if i < 50 % len(on) else 0)
+            done[n] += u
+            per = NS // 50 * (len(on) if scenario == "flat3" else 1) * 9 // 10  # socket wait/unit
+            jobs.append(job(n, "env", u * 1000000, u * 50000, u * per, u, done[n]))
+        jobs.append(job("api", "cgroup", 500000000, 0, 900000000, 100, None, side="local"))
+        f.write(json.dumps({"type": "window", "v": 1, "session": "1-1", "seq": w,
+                            "start_ns": (start + w) * NS, "end_ns": (start + w + 1) * NS,
+                            "dur_s": 1.0, "final": w == nwin - 1,
+                            "lost": {"storage_full": 0, "recursion": 0, "endpoints_full": 0,
+                                     "disk_full": 0, "repaired": 0, "unsplit": 0},
+                            "system": {}, "jobs": jobs}) + "\n")
+
+
 with open(out, "w") as f:
+    if scenario in ("flat3", "spare3"):
+        f.write(json.dumps({"type": "session", "v": 1, "session": "1-1", "jobs": []}) + "\n")
+        capacity(f)
+        sys.exit(0)
     f.write(json.dumps({"type": "session", "v": 1, "session": "1-1", "jobs": []}) + "\n")
     a_done = b_done = 0
     for w in range(nwin):

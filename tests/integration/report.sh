@@ -108,6 +108,42 @@ check "report outside an experiment folder fails with a message" grep -q "cannot
 
 # The sample in the docs is this contended report, with the folder's path replaced.
 sed "s|$TMP/c|EXP|g" "$d/analysis/report.md" >"$TMP/example.md"
+# Capacity: A alone (t0), A + B (t1), A + B + C (t2) as clients of one server. flat3's server does
+# 50 units/s whoever asks: together they do no more work. spare3 serves each client 50 units/s.
+capacity() {
+	local d=$TMP/$1
+	"$CONTRACE" init "$d" >/dev/null
+	python3 "$TOP/tests/gen_windows.py" "$d/windows.jsonl" "$1" "$START"
+	for s in "A t0 20" "A t1 40" "B t1 40" "A t2 60" "B t2 60" "C t2 60"; do
+		set -- $s
+		"$CONTRACE" snapshot --dir "$d" --job "$1" --tag "$2" --from "$d/windows.jsonl" \
+			--at $((START + $3)) --no-sys >/dev/null || return 1
+	done
+	"$CONTRACE" report "$d" >"$d/report.out" 2>&1
+}
+curve() { jq -c '[.capacity.curve[] | [.tag, .jobs, (.units_per_s * 10 | round / 10)]]' "$1/analysis/report.json"; }
+check "capacity, flat server: the experiment runs" capacity flat3
+check "capacity, flat server: running in parallel does not pay" \
+	test "$(answer "$TMP/flat3" "Does running")" = "no: no more work done"
+# the generator's rates: 50 units/s at each moment, 1, 2 and 3 jobs
+check "capacity, flat server: throughput by concurrency is flat (1, 2, 3 jobs: 50 units/s)" \
+	test "$(curve "$TMP/flat3")" = '[["t0",1,50],["t1",2,50],["t2",3,50]]'
+check "capacity, flat server: the plain words, with A's 2x time per unit" \
+	grep -q "two jobs together do 1.00x the work of one; each unit of A takes 2.00x as long: one after another would finish about as soon" "$TMP/flat3/analysis/report.md"
+check "capacity, flat server: it stops rising at one job" \
+	grep -q "throughput stops rising at 1 concurrent job (t0)" "$TMP/flat3/analysis/report.md"
+check "capacity, server with room: the experiment runs" capacity spare3
+check "capacity, server with room: running in parallel pays" test "$(answer "$TMP/spare3" "Does running")" = yes
+check "capacity, server with room: throughput rises with each job (50, 100, 150 units/s)" \
+	test "$(curve "$TMP/spare3")" = '[["t0",1,50],["t1",2,100],["t2",3,150]]'
+check "capacity, server with room: it is still rising at three jobs" \
+	grep -q "throughput still rose with the last job added: 3 concurrent jobs (t2) did the most work" "$TMP/spare3/analysis/report.md"
+# contended: A alone 50 units/s, then A 25 + B 25
+check "capacity, the contended experiment: together they do no more work" \
+	test "$(answer "$TMP/c" "Does running")" = "no: no more work done"
+check "capacity, too short an experiment: not enough data" \
+	test "$(answer "$TMP/s" "Does running")" = "not enough data"
+
 if [ "${UPDATE_EXAMPLE:-}" = 1 ]; then cp "$TMP/example.md" "$TOP/docs/report-example.md"; fi
 check "docs/report-example.md is what report writes today (UPDATE_EXAMPLE=1 rewrites it)" \
 	diff -u "$TOP/docs/report-example.md" "$TMP/example.md"

@@ -846,9 +846,12 @@ static void judge_resources(struct report *r, const struct cmp *c)
 				snprintf(chs, sizeof(chs), "%+.0f%%", ch);
 			if (c->dwall > 0)
 				snprintf(tail, sizeof(tail), ": %s of the %s rise in wall time per unit "
-					 "(%.0f%%)", ct_fmt_ns(d, z, sizeof(z)),
-					 ct_fmt_ns(c->dwall, (char[32]){ 0 }, 32), 100 * share);
-			say(ev, "%s per unit for %s: %s at t0, %s at t1 (%s)%s", res->name, a->name,
+					 "(%.0f%%%s)", ct_fmt_ns(d, z, sizeof(z)),
+					 ct_fmt_ns(c->dwall, (char[32]){ 0 }, 32), 100 * share,
+					 share > 1 ? ": more than all of it, as several of its threads "
+						     "waited at once" : "");
+			say(ev, "%s per unit for %s (thread time: its threads' waits summed): %s at "
+				"t0, %s at t1 (%s)%s", res->name, a->name,
 			    ct_fmt_ns(v0[k], x, sizeof(x)), ct_fmt_ns(v1[k], y, sizeof(y)),
 			    d == 0 ? "unchanged" : chs, tail);
 		}
@@ -862,6 +865,118 @@ static void judge_resources(struct report *r, const struct cmp *c)
 	}
 }
 
+/* ---- capacity: does running the jobs in parallel pay? ---- */
+
+static const char Q_CAPACITY[] = "Does running the jobs in parallel pay?";
+
+/*
+ * Work done per second at Job A's snapshot @k: the sum over every job snapshotted with the same
+ * tag of its units per second of covered time (the inverse of its wall time per unit). Jobs
+ * counted in *n, their names in @names; remaining units (total less done, where the jobs
+ * print both) in *left (NAN when any job does not).
+ */
+static double moment_throughput(struct report *r, int k, int *n, struct ct_buf *names,
+				double *left)
+{
+	const char *tag = r->jobs[r->a].snap[k].tag;
+	double thr = 0;
+
+	*n = 0;
+	*left = 0;
+	for (int i = 0; i < r->njobs; i++) {
+		const struct rjob *j = &r->jobs[i];
+
+		for (int q = 0; q < j->nsnap; q++) {
+			const json_t *m = json_object_get(j->snap[q].c, "snapshot_meta");
+			double w = per_unit(j->snap[q].span, "wall_ns");
+			double tot = ct_json_num(m, "total_assets", NAN);
+			double done = ct_json_num(m, "processed_count_at_snapshot", NAN);
+
+			if (strcmp(j->snap[q].tag, tag) || !(w > 0) || units(j->snap[q].span) < UNITS_MIN)
+				continue;
+			thr += 1e9 / w;
+			ct_buf_printf(names, "%s%s", (*n)++ ? ", " : "", j->name);
+			*left += isfinite(tot) && isfinite(done) && tot >= done ? tot - done : NAN;
+		}
+	}
+	return *n ? thr : NAN;
+}
+
+static const char *times_word(int n)
+{
+	static const char *const w[] = { "no", "one", "two", "three", "four", "five", "six" };
+
+	return n >= 0 && n < 7 ? w[n] : "several";
+}
+
+/*
+ * Combined throughput of the jobs with progress lines, alone (t0: Job A) against together
+ * (each later snapshot of A: the jobs snapshotted with its tag), and A's time per unit.
+ */
+static void judge_capacity(struct report *r, const struct cmp *c)
+{
+	struct rjob *a = &r->jobs[r->a];
+	double thr[RPT_MAX_SNAPS], left[RPT_MAX_SNAPS], gain, slower = c->wall1 / c->wall0;
+	int n[RPT_MAX_SNAPS], best = 0;
+	struct ct_buf names[RPT_MAX_SNAPS] = { 0 };
+	json_t *ev, *curve = json_array();
+	const char *ans, *conf;
+	char x[32], y[32];
+
+	for (int k = 0; k < a->nsnap; k++)
+		thr[k] = moment_throughput(r, k, &n[k], &names[k], &left[k]);
+	if (!isfinite(thr[0]) || !isfinite(thr[1]) || n[0] != 1 || n[1] < 2) {
+		say(verdict(r, Q_CAPACITY, "not enough data", "none"),
+		    "needs Job A alone at %s and at least two jobs with progress lines at %s (%d and "
+		    "%d had %d units or more)", a->snap[0].tag, a->snap[1].tag, n[0], n[1], UNITS_MIN);
+		goto out;
+	}
+	gain = thr[1] / thr[0];
+	ans = gain >= 1 + STEADY_PCT / 100 ? "yes" :
+	      gain <= 1 - STEADY_PCT / 100 ? "no: together they do less work" : "no: no more work done";
+	conf = confidence(c->u0, c->u1, c->w0, c->w1);
+	ev = verdict(r, Q_CAPACITY, ans, conf);
+	say(ev, "%s jobs together do %.2fx the work of one; each unit of %s takes %.2fx as long%s",
+	    times_word(n[1]), gain, a->name, slower,
+	    gain >= 1 + STEADY_PCT / 100 ? ": running them in parallel finishes sooner" :
+	    gain <= 1 - STEADY_PCT / 100 ? ": running them one after another would finish sooner" :
+					   ": one after another would finish about as soon");
+	for (int k = 0; k < a->nsnap; k++) {
+		if (!isfinite(thr[k]))
+			continue;
+		say(ev, "at %s, %d job%s (%.*s): %.1f units/s together, %.2fx one job alone", a->snap[k].tag,
+		    n[k], n[k] > 1 ? "s" : "", (int)names[k].len, names[k].p ?: "", thr[k],
+		    thr[k] / thr[0]);
+		json_array_append_new(curve, json_pack("{ss si sf}", "tag", a->snap[k].tag, "jobs", n[k],
+						       "units_per_s", thr[k]));
+		if (thr[k] > thr[best] * (1 + STEADY_PCT / 100))
+			best = k;
+	}
+	say(ev, "%s's wall time per unit: %s alone (%s), %s with %d job%s running (%s)", a->name,
+	    ct_fmt_ns(c->wall0, x, sizeof(x)),
+	    a->snap[0].tag, ct_fmt_ns(c->wall1, y, sizeof(y)), n[1], n[1] > 1 ? "s" : "",
+	    a->snap[1].tag);
+	if (a->nsnap > 2 && best < a->nsnap - 1)
+		say(ev, "throughput stops rising at %d concurrent job%s (%s): more jobs than that add "
+			"no work done by more than %.0f%%", n[best], n[best] > 1 ? "s" : "",
+		    a->snap[best].tag, STEADY_PCT);
+	else if (a->nsnap > 2)
+		say(ev, "throughput still rose with the last job added: %d concurrent jobs (%s) did "
+			"the most work; the point where it stops rising is beyond what was measured",
+		    n[best], a->snap[best].tag);
+	if (isfinite(left[1]) && left[1] > 0)
+		say(ev, "the %.0f units the jobs had left at %s take %s at this rate together, %s one "
+			"job after another at %s's rate alone (if the jobs' units cost alike)",
+		    left[1], a->snap[1].tag, ct_fmt_ns(left[1] / thr[1] * 1e9, x, sizeof(x)),
+		    ct_fmt_ns(left[1] / thr[0] * 1e9, y, sizeof(y)), a->name);
+	json_object_set_new(r->facts, "capacity", json_pack("{sf so}", "gain", gain, "curve", curve));
+	curve = NULL;
+out:
+	json_decref(curve);
+	for (int k = 0; k < a->nsnap; k++)
+		ct_buf_free(&names[k]);
+}
+
 void report__judge(struct report *r)
 {
 	struct cmp c;
@@ -871,12 +986,14 @@ void report__judge(struct report *r)
 	compare_setup(r, &c);
 	if (!c.ok) {
 		say(verdict(r, Q_ETA, "not enough data", "none"), "%s", c.why);
+		say(verdict(r, Q_CAPACITY, "not enough data", "none"), "%s", c.why);
 		say(verdict(r, Q_HOTSPOTS, "not enough data", "none"), "%s", c.why);
 		for (unsigned k = 0; k < N_RESOURCES; k++)
 			say(verdict(r, resources[k].question, "not enough data", "none"), "%s", c.why);
 		return;
 	}
 	judge_eta(r, &c);
+	judge_capacity(r, &c);
 	judge_cpu(r, &c);
 	judge_resources(r, &c);
 }

@@ -523,6 +523,9 @@ int report__write(struct report *r)
 	rj = json_pack("{ss sO ss ss}", "type", "report", "verdicts", r->verdicts, "job_a",
 			r->a >= 0 ? r->jobs[r->a].name : "", "job_b",
 			r->b >= 0 ? r->jobs[r->b].name : "");
+	/* throughput by number of concurrent jobs, for scripts and dashboards */
+	if (json_object_get(r->facts, "capacity"))
+		json_object_set(rj, "capacity", json_object_get(r->facts, "capacity"));
 	js = json_dumps(rj, JSON_INDENT(1));
 	err = err ?: safedir__write(&out, "report.json", js, strlen(js), 0644);
 	free(js);
