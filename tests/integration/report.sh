@@ -144,6 +144,34 @@ check "capacity, the contended experiment: together they do no more work" \
 check "capacity, too short an experiment: not enough data" \
 	test "$(answer "$TMP/s" "Does running")" = "not enough data"
 
+# The chain: A's socket wait doubles on an endpoint; the report follows it into the server.
+chain() {
+	local d=$TMP/$1
+	"$CONTRACE" init "$d" >/dev/null
+	python3 "$TOP/tests/gen_windows.py" "$d/windows.jsonl" "$1" "$START"
+	for s in "A t0 20" "A t1 40" "B t1 40"; do
+		set -- $s
+		"$CONTRACE" snapshot --dir "$d" --job "$1" --tag "$2" --from "$d/windows.jsonl" \
+			--at $((START + $3)) --no-sys >/dev/null || return 1
+	done
+	"$CONTRACE" report "$d" >"$d/report.out" 2>&1 &&
+	sed -n '/^## Executive summary/,/^- \*\*/p' "$d/analysis/report.md" >"$d/summary"
+}
+check "chain, server starved of CPU: the experiment runs" chain starved
+# the generator's api: 2 ms of run-queue delay per request alone, 11.2 ms with B and the hog
+check "chain, server starved of CPU: the summary follows A's wait into api's run queue, behind the hog" \
+	grep -qF "A waits on api (10.0.0.5:2283); api's requests wait 5.6x longer for CPU (2ms per request at t0, 11.2ms at t1), behind hog's work (80% of that wait)" "$TMP/starved/summary"
+check "chain, server starved of CPU: report.json names the server and the resource" \
+	jqe '.chain.server == "api" and .chain.resource == "CPU (run-queue delay)" and .chain.endpoint == "10.0.0.5:2283"' "$TMP/starved/analysis/report.json"
+check "chain, server slowed by its own disk: the summary says so" chain serverdisk
+check "chain, server slowed by its own disk: api's requests wait 8x longer on disk" \
+	grep -qF "A waits on api (10.0.0.5:2283); api's requests wait 8.0x longer on disk (1ms per request at t0, 8ms at t1)" "$TMP/serverdisk/summary"
+check "chain, server slowed by its own disk: no CPU culprit is named for it" \
+	bash -c "! grep -q 'waited for a CPU at t1' '$TMP/serverdisk/analysis/report.md'"
+check "chain, remote server: the experiment runs" chain remote
+check "chain, remote server: inside that server or on the network, and what tells them apart" \
+	grep -qF "no job on this node serves 10.0.0.9:5432: A's longer wait is inside that server or on the network. The network's share shows in TCP's smoothed RTT and retransmits (50 us and 0 at t0, 50 us and 0 at t1)" "$TMP/remote/summary"
+
 if [ "${UPDATE_EXAMPLE:-}" = 1 ]; then cp "$TMP/example.md" "$TOP/docs/report-example.md"; fi
 check "docs/report-example.md is what report writes today (UPDATE_EXAMPLE=1 rewrites it)" \
 	diff -u "$TOP/docs/report-example.md" "$TMP/example.md"

@@ -699,6 +699,187 @@ static void servers(struct report *r, json_t *ev, const struct cmp *c, const cha
 	}
 }
 
+/* ---- the chain: from Job A's wait into the job that serves the endpoint ---- */
+
+/* A job's figures over (from, to] of the recording, and every job's waits on an endpoint. */
+struct chain_scan {
+	struct ct_span sp;
+	uint64_t from, to;
+	const char *ep;
+	uint64_t requests;	/* waits of every job on ep as a remote endpoint */
+};
+
+static int chain_window(const json_t *win, void *arg)
+{
+	struct chain_scan *cs = arg;
+	uint64_t end = ct_json_u64(win, "end_ns");
+	const json_t *j, *e;
+	size_t i, k;
+
+	if (end <= cs->from || end > cs->to)
+		return 0;
+	span__add_window(&cs->sp, win);
+	json_array_foreach(json_object_get(win, "jobs"), i, j)
+		json_array_foreach(json_object_get(json_object_get(j, "net"), "endpoints"), k, e)
+			if (!strcmp(json_string_value(json_object_get(e, "endpoint")) ?: "", cs->ep) &&
+			    !strcmp(json_string_value(json_object_get(e, "side")) ?: "", "remote"))
+				cs->requests += ct_json_u64(e, "count");
+	return 0;
+}
+
+/* What one request costs the server, by resource; NAN when it served none. */
+struct chain_side {
+	json_t *span;
+	double requests, secs;
+	double pr[4];		/* per request: run-queue, disk, lock, reclaim (ns) */
+};
+
+static const char *const chain_res[4] = { "CPU (run-queue delay)", "disk", "locks", "memory reclaim" };
+static const char *const chain_waits[4] = { "wait %.1fx longer for CPU", "wait %.1fx longer on disk",
+					    "wait %.1fx longer on locks",
+					    "stall %.1fx longer in memory reclaim" };
+
+static bool chain_side(struct report *r, const char *server, const char *ep, const json_t *aspan,
+		       struct chain_side *out)
+{
+	struct chain_scan cs = { .from = ct_json_u64(aspan, "from_ns"),
+				 .to = ct_json_u64(aspan, "to_ns"), .ep = ep };
+	struct span_scan st = { 0 };
+	const json_t *off;
+
+	span__init(&cs.sp, server);
+	/* the span's from_ns is its first window's start: windows that end after it */
+	cs.from = cs.from ? cs.from : 0;
+	if (span__scan_path(r->windows, chain_window, &cs, &st) || !cs.sp.nwin) {
+		json_decref(st.session);
+		span__free(&cs.sp);
+		return false;
+	}
+	json_decref(st.session);
+	out->span = span__to_json(&cs.sp);
+	span__free(&cs.sp);
+	out->requests = (double)cs.requests;
+	out->secs = ct_json_num(out->span, "dur_s", 0);
+	off = json_object_get(out->span, "offcpu");
+	{
+		double v[4] = {
+			(double)ct_json_u64(json_object_get(out->span, "runq"), "ns"),
+			(double)(ct_json_u64(json_object_get(off, "disk"), "ns") +
+				 ct_json_u64(json_object_get(off, "uninterruptible"), "ns")),
+			(double)ct_json_u64(json_object_get(off, "lock"), "ns"),
+			(double)ct_json_u64(json_object_get(out->span, "memory"), "reclaim_ns"),
+		};
+
+		for (int k = 0; k < 4; k++)
+			out->pr[k] = cs.requests ? v[k] / (double)cs.requests : NAN;
+	}
+	return true;
+}
+
+/*
+ * Job A's wait rose on endpoint @ep, which job @server serves on this node: what a request
+ * costs @server at t0 and at t1 (its own run-queue delay, disk, lock and reclaim, divided by
+ * the waits every job made on @ep), which of them rose most, and who held the CPU while
+ * @server waited for one. Says the chain in one line for the summary.
+ */
+static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, const char *a,
+			   const char *server, const char *ep)
+{
+	struct chain_side s0 = { 0 }, s1 = { 0 };
+	int top = -1;
+	double top_ratio = 0;
+	char x[32], y[32];
+	struct ct_buf who = { 0 };
+
+	if (!chain_side(r, server, ep, c->a0, &s0) || !chain_side(r, server, ep, c->a1, &s1) ||
+	    !(s0.requests > 0) || !(s1.requests > 0))
+		goto out;
+	say(ev, "inside %s, per request on %s (every client's waits on it: %.0f at t0, %.0f at t1, "
+		"%.1f and %.1f a second): run-queue delay %s and %s, disk %s and %s, locks %s and "
+		"%s, memory reclaim %s and %s", server, ep, s0.requests, s1.requests,
+	    s0.secs > 0 ? s0.requests / s0.secs : NAN, s1.secs > 0 ? s1.requests / s1.secs : NAN,
+	    ct_fmt_ns(s0.pr[0], x, sizeof(x)), ct_fmt_ns(s1.pr[0], y, sizeof(y)),
+	    ct_fmt_ns(s0.pr[1], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[1], (char[32]){ 0 }, 32),
+	    ct_fmt_ns(s0.pr[2], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[2], (char[32]){ 0 }, 32),
+	    ct_fmt_ns(s0.pr[3], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[3], (char[32]){ 0 }, 32));
+	/* the resource whose wait per request grew most, if it grew by the report's own bar */
+	for (int k = 0; k < 4; k++) {
+		double d = s1.pr[k] - s0.pr[k], ratio = s0.pr[k] > 0 ? s1.pr[k] / s0.pr[k] : INFINITY;
+
+		if (isfinite(d) && d > 0 && rpt_pct(s0.pr[k], s1.pr[k]) >= DEGRADED_PCT &&
+		    (top < 0 || d > s1.pr[top] - s0.pr[top])) {
+			top = k;
+			top_ratio = ratio;
+		}
+	}
+	if (top == 0) {
+		const json_t *cul = json_object_get(s1.span, "culprits"), *v;
+		double total = (double)ct_json_u64(json_object_get(s1.span, "runq"), "ns");
+		const char *name;
+		int n = 0;
+
+		json_object_foreach((json_t *)cul, name, v) {
+			double ns = (double)ct_json_u64(v, "runq_ns");
+
+			if (!(total > 0) || ns / total < 0.05)
+				continue;
+			say(ev, "%s ran while %s waited for a CPU at t1: %.0f%% of %s's run-queue "
+				"delay%s", name, server, 100 * ns / total, server,
+			    !strcmp(name, server) ? " (its own other threads)" : "");
+			ct_buf_printf(&who, "%s%s%s (%.0f%% of that wait)", n++ ? ", " : "",
+				      !strcmp(name, server) ? "its own other threads" : name,
+				      !strcmp(name, server) ? "" : "'s work", 100 * ns / total);
+		}
+	}
+	if (top >= 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), chain_waits[top], top_ratio);
+		say(ev, "the chain: %s waits on %s (%s); %s's requests %s (%s per request at t0, %s "
+			"at t1)%s%.*s", a, server, ep, server,
+		    isfinite(top_ratio) ? what : "now wait", ct_fmt_ns(s0.pr[top], x, sizeof(x)),
+		    ct_fmt_ns(s1.pr[top], y, sizeof(y)), who.len ? ", behind " : "",
+		    (int)who.len, who.p ?: "");
+		json_object_set_new(r->facts, "chain",
+				    json_pack("{ss ss ss sf}", "server", server, "resource",
+					      chain_res[top], "endpoint", ep, "ratio",
+					      isfinite(top_ratio) ? top_ratio : -1));
+	} else {
+		double more = s0.secs > 0 && s1.secs > 0 ?
+				      (s1.requests / s1.secs) / (s0.requests / s0.secs) : NAN;
+
+		say(ev, "the chain: %s waits on %s (%s); %s's own waits per request did not rise, "
+			"and it served %.1fx as many requests a second at t1%s", a, server, ep, server,
+		    more, more < 1 + STEADY_PCT / 100 ?
+				  ": it was at its capacity, and requests queued for it" :
+				  ": its clients' requests waited for each other, not for a resource "
+				  "contrace sees in it");
+	}
+out:
+	ct_buf_free(&who);
+	json_decref(s0.span);
+	json_decref(s1.span);
+}
+
+/* An endpoint no job on this node serves: a remote server, or one in no job. */
+static void remote_evidence(json_t *ev, const struct cmp *c, const char *a, const char *ep)
+{
+	const json_t *e0 = span_ep(c->a0, ep, "remote"), *e1 = span_ep(c->a1, ep, "remote");
+	bool loop = !strncmp(ep, "127.", 4) || !strncmp(ep, "[::1]", 5) || !strncmp(ep, "unix:", 5);
+
+	if (loop) {
+		say(ev, "no job serves %s: its server runs on this node outside every job (record "
+			"it as a job to follow the chain into it)", ep);
+		return;
+	}
+	say(ev, "no job on this node serves %s: %s's longer wait is inside that server or on the "
+		"network. The network's share shows in TCP's smoothed RTT and retransmits (%.0f us "
+		"and %llu at t0, %.0f us and %llu at t1): a wait that rose while they stayed flat is "
+		"the server's", ep, a, ct_json_num(e0, "srtt_us", NAN),
+	    (unsigned long long)ct_json_u64(e0, "retrans"), ct_json_num(e1, "srtt_us", NAN),
+	    (unsigned long long)ct_json_u64(e1, "retrans"));
+}
+
 static double pu_runq(const json_t *s)
 {
 	return per_unit(s, "runq_ns");
@@ -743,7 +924,14 @@ static void ev_memory(struct report *r, json_t *ev, const struct cmp *c, const c
 
 static void ev_net(struct report *r, json_t *ev, const struct cmp *c, const char *a, const char *b)
 {
-	servers(r, ev, c, endpoint_evidence(r, ev, c, a, b));
+	const char *server = endpoint_evidence(r, ev, c, a, b);
+	const char *ep = json_string_value(json_object_get(r->facts, "endpoint"));
+
+	if (server && ep)
+		chain_evidence(r, ev, c, a, server, ep);
+	else if (ep)
+		remote_evidence(ev, c, a, ep);
+	servers(r, ev, c, server);
 }
 
 /* The four resource questions: what each measures per unit of work, and its evidence. */

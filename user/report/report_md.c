@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* analysis/report.md, analysis/report.json and the SVG charts they link. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -61,12 +62,21 @@ static void summary(const struct report *r, struct ct_buf *b)
 				continue;
 			ct_buf_printf(b, "**Main cause of the slowdown: %s.**",
 				      json_string_value(json_object_get(r->facts, "cause")));
+			/* The chain first, when there is one: where the time goes in the end. */
+			json_array_foreach(json_object_get(v, "evidence"), k, e) {
+				const char *t = json_string_value(e) ?: "";
+
+				if (!strncmp(t, "the chain: ", 11))
+					ct_buf_printf(b, " **%c%s.**", toupper((unsigned char)t[11]),
+						      t + 12);
+			}
 			/* The figure, the endpoint per request, and who serves it. */
 			json_array_foreach(json_object_get(v, "evidence"), k, e) {
 				const char *t = json_string_value(e) ?: "";
 
 				if (k == 0 || strstr(t, "likely shared server") ||
 				    !strncmp(t, "per request, ", 13) || strstr(t, " share ") ||
+				    !strncmp(t, "no job on this node serves", 26) ||
 				    strstr(t, "it is the shared server"))
 					ct_buf_printf(b, " %s.", t);
 			}
@@ -526,6 +536,9 @@ int report__write(struct report *r)
 	/* throughput by number of concurrent jobs, for scripts and dashboards */
 	if (json_object_get(r->facts, "capacity"))
 		json_object_set(rj, "capacity", json_object_get(r->facts, "capacity"));
+	/* the server A's wait leads into, and the resource its requests wait on more */
+	if (json_object_get(r->facts, "chain"))
+		json_object_set(rj, "chain", json_object_get(r->facts, "chain"));
 	js = json_dumps(rj, JSON_INDENT(1));
 	err = err ?: safedir__write(&out, "report.json", js, strlen(js), 0644);
 	free(js);
