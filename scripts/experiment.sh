@@ -11,7 +11,9 @@
 #   sudo scripts/experiment.sh [DIR]          (default: ./contrace-experiment)
 # Environment: ALONE_S (40) and TOGETHER_S (40): seconds before each snapshot; INTERVAL (2):
 # window length; SNAPSHOT_OPTS: extra snapshot options (the tests pass --no-sys); CONCURRENCY
-# (1): connections each job multiplexes in one thread (asyncio, waiting in epoll) when above 1.
+# (1): connections each job multiplexes in one thread (asyncio, waiting in epoll) when above 1;
+# HOG=1: a CPU hog (one busy loop per CPU) in a cgroup of its own, job "hog", starts with jobB
+# and starves the API server.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-contrace-experiment}
@@ -31,7 +33,9 @@ for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
 done
 [ -n "$root" ] || { echo "experiment: no cgroup v2 mount found" >&2; exit 1; }
 tag=contrace-exp-$$
-cg_api=$root/$tag-api cg_agent=$root/$tag-agent
+cg_api=$root/$tag-api cg_agent=$root/$tag-agent cg_hog=$root/$tag-hog
+hog=()
+[ -n "${HOG:-}" ] && hog=(--job hog="$cg_hog")
 # the demo's processes are no build of a Jenkins that may be running this script
 unset BUILD_TAG JENKINS_NODE_COOKIE
 rec= pids=()
@@ -43,7 +47,7 @@ cleanup() {
 		wait "${pids[k]}" 2>/dev/null || true
 	done
 	[ -n "$rec" ] && { kill -INT "$rec" 2>/dev/null; wait "$rec" 2>/dev/null || true; }
-	for cg in "$cg_api" "$cg_agent"; do
+	for cg in "$cg_api" "$cg_agent" "$cg_hog"; do
 		[ -d "$cg" ] || continue
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
 		for i in $(seq 20); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
@@ -58,17 +62,18 @@ say() { echo "experiment: $*"; }
 "$ct" init "$dir" >/dev/null
 work=$dir/work
 mkdir -p "$work" "$cg_api" "$cg_agent"
+[ -n "${HOG:-}" ] && mkdir -p "$cg_hog"
 "${in_cg[@]}" "$cg_api" python3 "$top/scripts/demo/api_server.py" "$port" "$work" &
 pids+=($!)
 for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 
 "$ct" record -q -i "$interval" -o "$dir/recording" --job api="$cg_api" --job agent="$cg_agent" \
-	--jenkins --log jobA="$work/jobA.log" --log jobB="$work/jobB.log" &
+	"${hog[@]}" --jenkins --log jobA="$work/jobA.log" --log jobB="$work/jobB.log" &
 rec=$!
 sleep 1
 say "recording api, the agent and its builds (jobA, jobB by BUILD_TAG) every ${interval}s into $dir/recording/windows.jsonl"
 say "jobA starts alone; snapshot t0 in ${alone}s"
-"${in_cg[@]}" "$cg_agent" env BUILD_TAG=jobA JENKINS_NODE_COOKIE=node-a \
+BUILD_TAG=jobA JENKINS_NODE_COOKIE=node-a "${in_cg[@]}" "$cg_agent" \
 	python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobA.stats" \
 	--concurrency "${CONCURRENCY:-1}" \
 	>"$work/jobA.log" 2>&1 &
@@ -78,11 +83,18 @@ sleep "$alone"
 "$ct" snapshot ${SNAPSHOT_OPTS:-} --dir "$dir" --job jobA --tag t0 --log "$work/jobA.log" \
 	--profile "$work/jobA.stats"
 say "jobB starts beside jobA; snapshot t1 in ${together}s"
-"${in_cg[@]}" "$cg_agent" env BUILD_TAG=jobB JENKINS_NODE_COOKIE=node-b \
+BUILD_TAG=jobB JENKINS_NODE_COOKIE=node-b "${in_cg[@]}" "$cg_agent" \
 	python3 "$top/scripts/demo/job.py" --port "$port" --profile "$work/jobB.stats" \
 	--concurrency "${CONCURRENCY:-1}" \
 	--shape counter >"$work/jobB.log" 2>&1 &
 pids+=($!)
+if [ -n "${HOG:-}" ]; then
+	say "a CPU hog starts beside them (job hog)"
+	for i in $(seq "$(nproc)"); do
+		"${in_cg[@]}" "$cg_hog" sh -c 'while :; do :; done' &
+		pids+=($!)
+	done
+fi
 sleep "$together"
 # shellcheck disable=SC2086
 "$ct" snapshot ${SNAPSHOT_OPTS:-} --dir "$dir" --job jobA --tag t1 --log "$work/jobA.log" \

@@ -97,3 +97,19 @@ m0=$(jq '.span.per_unit' "$dm/snapshots/jobA_t0_contention.json")
 # Its waits in epoll are socket waits: what stays poll (ended by no socket) is a sliver.
 check "multiplexing: jobA's epoll waits are socket waits, poll under 5 % of them" \
 	jqe '.offcpu_ns.poll < 0.05 * .socket_wait_ns and .socket_wait_ns > 0' <(echo "$m0")
+
+# The demo's API server starved by a CPU hog in another cgroup, started with jobB: the report
+# follows jobA's wait into api and names the hog among what held the CPU while api waited.
+dh=$TMP/exphog
+porth=$((port + 2))
+HOG=1 PORT=$porth ALONE_S=10 TOGETHER_S=10 INTERVAL=1 SNAPSHOT_OPTS=--no-sys \
+	"$TOP/scripts/experiment.sh" "$dh" >"$TMP/exphog.out" 2>&1
+rc=$?
+check "the experiment with a CPU hog runs to its report (status $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/exphog.out"
+sed -n '/^## Executive summary/,/^- \*\*/p' "$dh/analysis/report.md" >"$TMP/hog.summary"
+check "hog: the main cause follows jobA's wait into api, waiting longer for CPU" \
+	grep -qE "\*\*jobA waits on api \(127.0.0.1:$porth\); api's requests .*wait [0-9.]+x longer for CPU" "$TMP/hog.summary"
+check "hog: ... behind the hog's work" grep -qE "longer for CPU \([^)]*\), behind ([^*]*, )?hog's work" "$TMP/hog.summary"
+check "hog: report.json's chain is api's CPU" \
+	jqe '.chain.server == "api" and .chain.resource == "CPU (run-queue delay)"' "$dh/analysis/report.json"

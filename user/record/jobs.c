@@ -13,6 +13,8 @@
 
 static const char *const reserved[] = { "idle", "other", "kernel", "writeback" };
 
+static void say_missed(struct jobs *js, bool now);
+
 int jobs__init(struct jobs *js, uint32_t max_jobs)
 {
 	memset(js, 0, sizeof(*js));
@@ -29,6 +31,7 @@ int jobs__init(struct jobs *js, uint32_t max_jobs)
 
 void jobs__free(struct jobs *js)
 {
+	say_missed(js, true);
 	for (int i = 0; i < js->n; i++)
 		free(js->v[i]);
 	free(js->v);
@@ -931,10 +934,28 @@ static void job_recheck(struct jobs *js, struct ct_job *j)
 	tracer__invalidate(js->tr);
 }
 
+/*
+ * Name the children left without a slot, once for each batch: children made together (a
+ * `mkdir a b c`, a burst of containers) come in one message even when an inotify wake-up
+ * rescans between them; the message waits CT_MISSED_DELAY_NS for the rest of its batch.
+ */
+#define CT_MISSED_DELAY_NS 100000000ULL
+
+static void say_missed(struct jobs *js, bool now)
+{
+	if (!js->nmissed || (!now && ct_mono_ns() - js->missed_since < CT_MISSED_DELAY_NS))
+		return;
+	ct_err("no job slot for %d new job%s (all %u slots in use; raise --max-jobs): %.*s; "
+	       "their tasks count under their parent's job until a slot frees",
+	       js->nmissed, js->nmissed > 1 ? "s" : "", js->max_jobs - CT_SLOT_FIRST_JOB,
+	       (int)js->missed.len, js->missed.p);
+	ct_buf_free(&js->missed);
+	js->nmissed = 0;
+}
+
 int jobs__rescan(struct jobs *js)
 {
-	struct ct_buf missed = { 0 };
-	int nmissed = 0;
+	int before = js->nmissed;
 
 	for (int i = 0; i < js->nunslotted; i++) {
 		struct ct_unslotted *u = &js->unslotted[i];
@@ -948,13 +969,10 @@ int jobs__rescan(struct jobs *js)
 			unslotted_event(js, u, false);
 	}
 	for (int i = 0; i < js->nparents; i++)
-		scan_parent(js, i, &missed, &nmissed);
-	if (nmissed)
-		ct_err("no job slot for %d new job%s (all %u slots in use; raise --max-jobs): %.*s; "
-		       "their tasks count under their parent's job until a slot frees",
-		       nmissed, nmissed > 1 ? "s" : "", js->max_jobs - CT_SLOT_FIRST_JOB,
-		       (int)missed.len, missed.p);
-	ct_buf_free(&missed);
+		scan_parent(js, i, &js->missed, &js->nmissed);
+	if (!before && js->nmissed)
+		js->missed_since = ct_mono_ns();
+	say_missed(js, false);
 	for (int i = 0; i < js->n; i++)
 		if (js->v[i]->name_pending && child_env_name(js, js->v[i]))
 			js->v[i]->name_pending = false;

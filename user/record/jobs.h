@@ -68,6 +68,9 @@ struct jobs {
 	struct ct_unslotted *unslotted;
 	int nunslotted;
 	bool scanned;			/* the first rescan is done: later children are new */
+	struct ct_buf missed;		/* children left without a slot, not yet named... */
+	int nmissed;
+	uint64_t missed_since;		/* ...since then */
 	uint32_t hier[CT_MAX_HIER], nhier;
 	uint32_t max_jobs;
 	bool *slot_used;

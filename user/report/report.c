@@ -734,6 +734,7 @@ struct chain_side {
 	double pr[4];		/* per request: run-queue, disk, lock, reclaim (ns) */
 };
 
+#define CHAIN_LOCK 2	/* index of lock waits below */
 static const char *const chain_res[4] = { "CPU (run-queue delay)", "disk", "locks", "memory reclaim" };
 static const char *const chain_waits[4] = { "wait %.1fx longer for CPU", "wait %.1fx longer on disk",
 					    "wait %.1fx longer on locks",
@@ -776,6 +777,19 @@ static bool chain_side(struct report *r, const char *server, const char *ep, con
 	return true;
 }
 
+struct culprit {
+	const char *name;
+	double ns;
+};
+
+/* Most run-queue delay first. */
+static int culprit_cmp(const void *a, const void *b)
+{
+	double x = ((const struct culprit *)a)->ns, y = ((const struct culprit *)b)->ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 /*
  * Job A's wait rose on endpoint @ep, which job @server serves on this node: what a request
  * costs @server at t0 and at t1 (its own run-queue delay, disk, lock and reclaim, divided by
@@ -788,8 +802,9 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	struct chain_side s0 = { 0 }, s1 = { 0 };
 	int top = -1;
 	double top_ratio = 0;
-	char x[32], y[32];
+	char x[32], y[32], q[160] = "";
 	struct ct_buf who = { 0 };
+	bool queued;
 
 	if (!chain_side(r, server, ep, c->a0, &s0) || !chain_side(r, server, ep, c->a1, &s1) ||
 	    !(s0.requests > 0) || !(s1.requests > 0))
@@ -802,58 +817,78 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	    ct_fmt_ns(s0.pr[1], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[1], (char[32]){ 0 }, 32),
 	    ct_fmt_ns(s0.pr[2], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[2], (char[32]){ 0 }, 32),
 	    ct_fmt_ns(s0.pr[3], (char[32]){ 0 }, 32), ct_fmt_ns(s1.pr[3], (char[32]){ 0 }, 32));
-	/* the resource whose wait per request grew most, if it grew by the report's own bar */
+	/*
+	 * The resource whose wait per request grew most, if it grew by the report's own bar.
+	 * Lock waits are apart: in a server they are mostly requests queued behind the one being
+	 * served, whose own slowness is what the other resources say.
+	 */
 	for (int k = 0; k < 4; k++) {
 		double d = s1.pr[k] - s0.pr[k], ratio = s0.pr[k] > 0 ? s1.pr[k] / s0.pr[k] : INFINITY;
 
-		if (isfinite(d) && d > 0 && rpt_pct(s0.pr[k], s1.pr[k]) >= DEGRADED_PCT &&
-		    (top < 0 || d > s1.pr[top] - s0.pr[top])) {
+		if (k == CHAIN_LOCK || !isfinite(d) || d <= 0 ||
+		    rpt_pct(s0.pr[k], s1.pr[k]) < DEGRADED_PCT)
+			continue;
+		if (top < 0 || d > s1.pr[top] - s0.pr[top]) {
 			top = k;
 			top_ratio = ratio;
 		}
 	}
+	queued = s1.pr[CHAIN_LOCK] > s0.pr[CHAIN_LOCK] &&
+		 rpt_pct(s0.pr[CHAIN_LOCK], s1.pr[CHAIN_LOCK]) >= DEGRADED_PCT;
+	if (queued)
+		snprintf(q, sizeof(q), "queue for each other on a lock (%s per request at t0, %s at "
+			 "t1)%s", ct_fmt_ns(s0.pr[CHAIN_LOCK], x, sizeof(x)),
+			 ct_fmt_ns(s1.pr[CHAIN_LOCK], y, sizeof(y)), top >= 0 ? " and " : "");
 	if (top == 0) {
 		const json_t *cul = json_object_get(s1.span, "culprits"), *v;
 		double total = (double)ct_json_u64(json_object_get(s1.span, "runq"), "ns");
+		struct culprit cs[RPT_MAX_JOBS];
 		const char *name;
 		int n = 0;
 
-		json_object_foreach((json_t *)cul, name, v) {
-			double ns = (double)ct_json_u64(v, "runq_ns");
+		json_object_foreach((json_t *)cul, name, v)
+			if (n < RPT_MAX_JOBS && total > 0 &&
+			    (double)ct_json_u64(v, "runq_ns") / total >= 0.05)
+				cs[n++] = (struct culprit){ name, (double)ct_json_u64(v, "runq_ns") };
+		qsort(cs, (size_t)n, sizeof(cs[0]), culprit_cmp);
+		for (int i = 0; i < n; i++) {
+			bool self = !strcmp(cs[i].name, server);
 
-			if (!(total > 0) || ns / total < 0.05)
-				continue;
 			say(ev, "%s ran while %s waited for a CPU at t1: %.0f%% of %s's run-queue "
-				"delay%s", name, server, 100 * ns / total, server,
-			    !strcmp(name, server) ? " (its own other threads)" : "");
-			ct_buf_printf(&who, "%s%s%s (%.0f%% of that wait)", n++ ? ", " : "",
-				      !strcmp(name, server) ? "its own other threads" : name,
-				      !strcmp(name, server) ? "" : "'s work", 100 * ns / total);
+				"delay%s", cs[i].name, server, 100 * cs[i].ns / total, server,
+			    self ? " (its own other threads)" : "");
+			ct_buf_printf(&who, "%s%s%s (%.0f%% of that wait)", i ? ", " : "",
+				      self ? "its own other threads" : cs[i].name, self ? "" : "'s work",
+				      100 * cs[i].ns / total);
 		}
 	}
 	if (top >= 0) {
 		char what[64];
 
 		snprintf(what, sizeof(what), chain_waits[top], top_ratio);
-		say(ev, "the chain: %s waits on %s (%s); %s's requests %s (%s per request at t0, %s "
-			"at t1)%s%.*s", a, server, ep, server,
-		    isfinite(top_ratio) ? what : "now wait", ct_fmt_ns(s0.pr[top], x, sizeof(x)),
+		say(ev, "the chain: %s waits on %s (%s); %s's requests %s%s (%s per request at t0, "
+			"%s at t1)%s%.*s", a, server, ep, server, q, isfinite(top_ratio) ? what :
+			"now wait", ct_fmt_ns(s0.pr[top], x, sizeof(x)),
 		    ct_fmt_ns(s1.pr[top], y, sizeof(y)), who.len ? ", behind " : "",
 		    (int)who.len, who.p ?: "");
 		json_object_set_new(r->facts, "chain",
-				    json_pack("{ss ss ss sf}", "server", server, "resource",
+				    json_pack("{ss ss ss sf sb}", "server", server, "resource",
 					      chain_res[top], "endpoint", ep, "ratio",
-					      isfinite(top_ratio) ? top_ratio : -1));
+					      isfinite(top_ratio) ? top_ratio : -1, "queued", queued));
 	} else {
 		double more = s0.secs > 0 && s1.secs > 0 ?
 				      (s1.requests / s1.secs) / (s0.requests / s0.secs) : NAN;
 
-		say(ev, "the chain: %s waits on %s (%s); %s's own waits per request did not rise, "
-			"and it served %.1fx as many requests a second at t1%s", a, server, ep, server,
-		    more, more < 1 + STEADY_PCT / 100 ?
-				  ": it was at its capacity, and requests queued for it" :
-				  ": its clients' requests waited for each other, not for a resource "
-				  "contrace sees in it");
+		say(ev, "the chain: %s waits on %s (%s); %s's requests %sspent no longer on a "
+			"resource, and it served %.1fx as many requests a second at t1%s", a, server,
+		    ep, server, queued ? q : "", more, more < 1 + STEADY_PCT / 100 ?
+			": it was at its capacity, and requests queued for it" :
+			": its clients' requests waited for each other, not for a resource contrace "
+			"sees in it");
+		if (queued)
+			json_object_set_new(r->facts, "chain",
+					    json_pack("{ss ss ss sb}", "server", server, "resource",
+						      "queue", "endpoint", ep, "queued", true));
 	}
 out:
 	ct_buf_free(&who);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* analysis/report.md, analysis/report.json and the SVG charts they link. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -67,8 +66,7 @@ static void summary(const struct report *r, struct ct_buf *b)
 				const char *t = json_string_value(e) ?: "";
 
 				if (!strncmp(t, "the chain: ", 11))
-					ct_buf_printf(b, " **%c%s.**", toupper((unsigned char)t[11]),
-						      t + 12);
+					ct_buf_printf(b, " **%s.**", t + 11);
 			}
 			/* The figure, the endpoint per request, and who serves it. */
 			json_array_foreach(json_object_get(v, "evidence"), k, e) {
