@@ -6,7 +6,9 @@ windows from START. A runs from the start; B from window B_FROM (if any).
 SCENARIO: contended (A's socket wait per unit doubles and its rate halves once B runs, B's CPU
 culprits show up, half of B's time is in intervals whose switch-in was not traced), uncontended (nothing changes when B runs), short (3 windows, a few units), pollrise (once B
 runs, A's rate halves and its time goes to poll waits that no socket ended: nothing measured
-explains it), flat3 and spare3 (60 windows: A alone, B from window 20, C from window 40; flat3's
+explains it), mixedrise (contended, but A's socket wait per unit rises 30 ms, more than its
+20 ms of wall time, as two threads wait at once, and its poll waits no socket ended rise by
+15 ms per unit), flat3 and spare3 (60 windows: A alone, B from window 20, C from window 40; flat3's
 server does 50 units/s in all, shared among its clients, spare3's serves each 50 units/s),
 and three chains, 40 windows, B from window 20, A's socket wait per unit doubling then:
 starved (api, which serves A, waits 5x longer for a CPU per request behind a hog job),
@@ -117,18 +119,21 @@ with open(out, "w") as f:
     a_done = b_done = 0
     for w in range(nwin):
         b_on = w >= b_from
-        contended = scenario in ("contended", "short") and b_on
+        contended = scenario in ("contended", "short", "mixedrise") and b_on
         a_units = 25 if contended else 50
         if scenario == "short":
             a_units = 3
         a_done += a_units
         per = (40 if contended else 20) * 1000000       # socket wait per unit, ns
+        if scenario == "mixedrise" and b_on:
+            per = 50 * 1000000      # two threads waiting at once: 30 ms more for 20 ms of wall
         if scenario == "pollrise" and b_on:
             a_units = 25
             a_done += a_units - 50
         jobs = [job("A", "cgroup", a_units * 1000000, a_units * 50000, a_units * per, a_units,
                     a_done, [("api", a_units * 40000)] + ([("B", 10000)] if b_on else []),
-                    poll_ns=a_units * 20000000 if scenario == "pollrise" and b_on else 0)]
+                    poll_ns=a_units * (20000000 if scenario == "pollrise" else
+                                       15000000 if scenario == "mixedrise" else 0) if b_on else 0)]
         if b_on:
             b_done += 25
             # B's figures rest half on intervals the kernel did not trace whole.

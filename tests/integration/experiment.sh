@@ -79,6 +79,21 @@ for c in socket rate runq; do
 	fi
 done
 
+# Where jobA's unit goes (stacked bars: on CPU blue, socket orange) and the capacity bars.
+if rsvg-convert -o "$TMP/breakdown.png" "$d/analysis/breakdown.svg" 2>"$TMP/bd.err" &&
+	rsvg-convert -o "$TMP/capacity.png" "$d/analysis/capacity.svg" 2>>"$TMP/bd.err"; then
+	read -r w h a b < <(python3 "$TOP/tests/png_colors.py" "$TMP/breakdown.png" '#1f77b4' '#ff7f0e')
+	check "breakdown chart renders with on-CPU and socket segments ($a and $b pixels)" \
+		test "$w" -eq 900 -a "$a" -gt 200 -a "$b" -gt 5000
+	read -r w h a b < <(python3 "$TOP/tests/png_colors.py" "$TMP/capacity.png" '#1f77b4' '#d62728')
+	check "capacity chart renders its bars ($a pixels)" test "$w" -eq 900 -a "$a" -gt 5000
+	# a dashed "n x one alone" level on each of the two bars, and one in the legend
+	check "capacity chart marks what n jobs would do if each did as much as one alone" \
+		test "$(grep -c 'stroke-dasharray="6,4"' "$d/analysis/capacity.svg")" -eq 3
+else
+	not_ok "breakdown and capacity charts render: $(cat "$TMP/bd.err")"
+fi
+
 # The same experiment with clients that multiplex 4 connections in one thread (asyncio: they
 # wait in epoll, not in recv): the endpoint must still be found and named as the main cause.
 dm=$TMP/expmux

@@ -132,7 +132,15 @@ check "capacity, flat server: the plain words, with A's 2x time per unit" \
 	grep -q "two jobs together do 1.00x the work of one; each unit of A takes 2.00x as long: one after another would finish about as soon" "$TMP/flat3/analysis/report.md"
 check "capacity, flat server: it stops rising at one job" \
 	grep -q "throughput stops rising at 1 concurrent job (t0)" "$TMP/flat3/analysis/report.md"
+# the chart's bars (the legend's swatch is 14 wide): heights in proportion to 50, 50, 50
+bars() { grep -o '<rect x="[0-9.]*" y="[0-9.]*" width="[0-9.]*" height="[0-9.]*" fill="#1f77b4"' "$1/analysis/capacity.svg" | grep -v 'width="14"' | sed 's/.*height="\([0-9.]*\)".*/\1/' | paste -sd' '; }
+read -r h1 h2 h3 <<<"$(bars "$TMP/flat3")"
+check "capacity, flat server: the chart's three bars are equal ($h1 $h2 $h3)" \
+	test -n "$h3" -a "$h1" = "$h2" -a "$h2" = "$h3"
 check "capacity, server with room: the experiment runs" capacity spare3
+read -r h1 h2 h3 <<<"$(bars "$TMP/spare3")"
+check "capacity, server with room: the chart's bars rise 1:2:3 ($h1 $h2 $h3)" \
+	awk -v a="$h1" -v b="$h2" -v c="$h3" 'BEGIN { exit !(a > 0 && b / a > 1.99 && b / a < 2.01 && c / a > 2.99 && c / a < 3.01) }'
 check "capacity, server with room: running in parallel pays" test "$(answer "$TMP/spare3" "Does running")" = yes
 check "capacity, server with room: throughput rises with each job (50, 100, 150 units/s)" \
 	test "$(curve "$TMP/spare3")" = '[["t0",1,50],["t1",2,100],["t2",3,150]]'
@@ -143,6 +151,16 @@ check "capacity, the contended experiment: together they do no more work" \
 	test "$(answer "$TMP/c" "Does running")" = "no: no more work done"
 check "capacity, too short an experiment: not enough data" \
 	test "$(answer "$TMP/s" "Does running")" = "not enough data"
+
+# A "yes" whose rise is matched by waits contrace cannot place is less sure.
+check "mixed rise experiment runs" experiment mx mixedrise
+check "mixed rise: network contention is still the answer" test "$(answer "$TMP/mx" "Is there network")" = yes
+check "mixed rise: ... with its confidence lowered from high, and why" \
+	sh -c "test \"\$(jq -r '.verdicts[] | select(.question | startswith(\"Is there network\")) | .confidence' '$TMP/mx/analysis/report.json')\" = medium && grep -q 'confidence lowered: waits contrace cannot place .* rose by 15ms per unit, comparable to this rise' '$TMP/mx/analysis/report.md'"
+check "mixed rise: a share above 100 % of the wall time rise says why (threads at once)" \
+	grep -q "(thread time: its threads' waits summed): 20ms at t0, 50ms at t1 (+150%): 30ms of the 20ms rise in wall time per unit (150%: more than all of it, as several of its threads waited at once)" "$TMP/mx/analysis/report.md"
+check "contended (no unplaced rise): its yes keeps high confidence" \
+	test "$(jq -r '.verdicts[] | select(.question | startswith("Is there network")) | .confidence' "$TMP/c/analysis/report.json")" = high
 
 # The chain: A's socket wait doubles on an endpoint; the report follows it into the server.
 chain() {

@@ -118,7 +118,7 @@ static int load_snapshots(struct report *r)
 }
 
 static void series_push(struct rseries *s, double t, double runq, double sock, double disk,
-			double rate, double cpus, double lock)
+			double rate, double smooth, double cpus, double lock)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
@@ -127,10 +127,11 @@ static void series_push(struct rseries *s, double t, double runq, double sock, d
 		s->sock_ms = realloc(s->sock_ms, s->cap * sizeof(double));
 		s->disk_ms_s = realloc(s->disk_ms_s, s->cap * sizeof(double));
 		s->rate = realloc(s->rate, s->cap * sizeof(double));
+		s->rate_smooth = realloc(s->rate_smooth, s->cap * sizeof(double));
 		s->cpus = realloc(s->cpus, s->cap * sizeof(double));
 		s->lock_ms_s = realloc(s->lock_ms_s, s->cap * sizeof(double));
 		if (!s->t || !s->runq_ms || !s->sock_ms || !s->disk_ms_s || !s->rate || !s->cpus ||
-		    !s->lock_ms_s)
+		    !s->lock_ms_s || !s->rate_smooth)
 			abort();
 	}
 	s->t[s->n] = t;
@@ -138,6 +139,7 @@ static void series_push(struct rseries *s, double t, double runq, double sock, d
 	s->sock_ms[s->n] = sock;
 	s->disk_ms_s[s->n] = disk;
 	s->rate[s->n] = rate;
+	s->rate_smooth[s->n] = smooth;
 	s->cpus[s->n] = cpus;
 	s->lock_ms_s[s->n] = lock;
 	s->n++;
@@ -154,7 +156,7 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 	const char *kind = json_string_value(json_object_get(j, "kind"));
 	const json_t *runq = json_object_get(j, "runq"), *off = json_object_get(j, "offcpu");
 	const json_t *prog = json_object_get(j, "progress");
-	double dur = ct_json_num(win, "dur_s", 0), rate = NAN, disk;
+	double dur = ct_json_num(win, "dur_s", 0), rate = NAN, smooth = NAN, disk;
 	double oncpu = (double)ct_json_u64(json_object_get(j, "cpu"), "oncpu_ns");
 	uint64_t start = ct_json_u64(win, "start_ns"), end = ct_json_u64(win, "end_ns");
 	const char *missing;
@@ -201,6 +203,25 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 			rate = (double)(done - rj->s.last_done) / dur;
 		if (json_is_integer(json_object_get(prog, "done")))
 			rj->s.last_done = done;
+		/*
+		 * A job prints its count every so many units: per window the rate zig-zags with
+		 * the sampling. Over its last RPT_SMOOTH - 1 changes of the count it is the job's.
+		 */
+		if (json_is_integer(json_object_get(prog, "done")) &&
+		    (!rj->s.nchg || done != rj->s.chg_done[(rj->s.nchg - 1) % RPT_SMOOTH])) {
+			double t = (double)(end - r->t0_ns) / 1e9;
+			int last = rj->s.nchg - 1, first = rj->s.nchg - (RPT_SMOOTH - 1);
+
+			if (last >= 0 && done < rj->s.chg_done[last % RPT_SMOOTH])
+				rj->s.nchg = 0;	/* a new count (a restarted job): start over */
+			first = first > 0 ? first : 0;
+			if (rj->s.nchg && t > rj->s.chg_t[first % RPT_SMOOTH])
+				smooth = (double)(done - rj->s.chg_done[first % RPT_SMOOTH]) /
+					 (t - rj->s.chg_t[first % RPT_SMOOTH]);
+			rj->s.chg_done[rj->s.nchg % RPT_SMOOTH] = done;
+			rj->s.chg_t[rj->s.nchg % RPT_SMOOTH] = t;
+			rj->s.nchg++;
+		}
 	}
 	disk = (double)ct_json_u64(json_object_get(off, "disk"), "ns") +
 	       (double)ct_json_u64(json_object_get(off, "uninterruptible"), "ns");
@@ -208,7 +229,7 @@ static void window_job(struct report *r, const json_t *win, const json_t *j)
 		    ratio((double)ct_json_u64(runq, "ns"), (double)ct_json_u64(runq, "count")) / 1e6,
 		    ratio((double)ct_json_u64(json_object_get(off, "socket"), "ns"),
 			  (double)ct_json_u64(json_object_get(off, "socket"), "count")) / 1e6,
-		    ratio(disk, dur) / 1e6, rate, ratio(oncpu, dur) / 1e9,
+		    ratio(disk, dur) / 1e6, rate, smooth, ratio(oncpu, dur) / 1e9,
 		    ratio((double)ct_json_u64(json_object_get(off, "lock"), "ns"), dur) / 1e6);
 }
 
@@ -299,6 +320,7 @@ void report__free(struct report *r)
 		free(j->s.sock_ms);
 		free(j->s.disk_ms_s);
 		free(j->s.rate);
+		free(j->s.rate_smooth);
 		free(j->s.cpus);
 		free(j->s.lock_ms_s);
 		json_decref(j->served);
@@ -1020,6 +1042,20 @@ static int unplaced_rise(const struct cmp *c, double explained, double *rise)
 	return best;
 }
 
+/* How much all unplaced waits together rose per unit (0 when they fell). */
+static double unplaced_total(const struct cmp *c)
+{
+	double t = 0;
+
+	for (unsigned k = 0; k < N_UNPLACED; k++) {
+		double d = per_unit_off(c->a1, unplaced[k].reason) -
+			   per_unit_off(c->a0, unplaced[k].reason);
+
+		t += isfinite(d) ? d : 0;
+	}
+	return t > 0 ? t : 0;
+}
+
 static void judge_resources(struct report *r, const struct cmp *c)
 {
 	struct rjob *a = &r->jobs[r->a], *b = r->b >= 0 ? &r->jobs[r->b] : NULL;
@@ -1052,6 +1088,9 @@ static void judge_resources(struct report *r, const struct cmp *c)
 
 		if (!rose && isfinite(d) && un >= 0)
 			conf = "low";
+		/* a "yes" whose rise is matched by waits no question can place: less sure */
+		if (rose && unplaced_total(c) >= 0.5 * d)
+			conf = !strcmp(conf, "high") ? "medium" : "low";
 		ev = verdict(r, res->question, ans, conf);
 
 		json_object_set_new(json_array_get(r->verdicts, json_array_size(r->verdicts) - 1),
@@ -1084,6 +1123,10 @@ static void judge_resources(struct report *r, const struct cmp *c)
 			say(ev, "confidence is low: %s per unit rose by %s, more than any resource "
 				"explains, and contrace cannot tell which resource it waited for",
 			    unplaced[un].what, ct_fmt_ns(un_rise, z, sizeof(z)));
+		if (rose && unplaced_total(c) >= 0.5 * d)
+			say(ev, "confidence lowered: waits contrace cannot place (poll ended by no "
+				"socket, blocks of no known kind) rose by %s per unit, comparable to "
+				"this rise", ct_fmt_ns(unplaced_total(c), z, sizeof(z)));
 		res->evidence(r, ev, c, a->name, b ? b->name : NULL);
 	}
 }

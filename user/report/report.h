@@ -15,6 +15,7 @@
 
 #define RPT_MAX_JOBS 16
 #define RPT_MAX_SNAPS 8
+#define RPT_SMOOTH 5	/* the smoothed rate spans the last 4 changes of a job's count */
 
 struct rsnap {
 	char tag[CT_NAME_MAX];
@@ -32,9 +33,14 @@ struct rseries {
 	double *sock_ms;	/* mean socket wait per wait */
 	double *disk_ms_s;	/* ms of disk wait per second */
 	double *rate;		/* units of work per second (NAN: unknown) */
+	double *rate_smooth;	/* the same from one change of the count to the next (NAN between) */
 	double *cpus;		/* CPUs busy: on-CPU time per second */
 	double *lock_ms_s;	/* ms of lock (futex) wait per second */
 	int64_t last_done;
+	/* the count at its last RPT_SMOOTH changes, and when (a ring; nchg of them so far) */
+	int64_t chg_done[RPT_SMOOTH];
+	double chg_t[RPT_SMOOTH];
+	int nchg;
 };
 
 struct rjob {

@@ -9,6 +9,7 @@
 #include "pstats.h"
 #include "report.h"
 #include "span.h"
+#include "schema.h"
 #include "svg.h"
 
 
@@ -137,6 +138,9 @@ static void eta(const struct report *r, struct ct_buf *b)
 		ct_buf_printf(b, ".\n");
 	}
 	ct_buf_printf(b, "\n![Rate per window](rate.svg)\n");
+	if (json_array_size(json_object_get(json_object_get(r->facts, "capacity"), "curve")) >= 2)
+		ct_buf_printf(b, "\n![Work done by the number of jobs running together]"
+				 "(capacity.svg)\n");
 }
 
 struct metric {
@@ -201,6 +205,8 @@ static void per_unit_table(const struct report *r, struct ct_buf *b)
 	ct_buf_printf(b, "%s\n", a && a->nsnap >= 2 ? " |" : "");
 	if (bj)
 		ct_buf_printf(b, "\nJob B here is %s.", bj->name);
+	if (a && a->nsnap && json_is_object(json_object_get(a->snap[0].span, "per_unit")))
+		ct_buf_printf(b, "\n\n![Where a unit of Job A's time goes](breakdown.svg)");
 	ct_buf_printf(b, "\n\n![Run-queue delay per wait](runq.svg)\n\n![Socket wait per wait]"
 			 "(socket.svg)\n\n![Disk wait](disk.svg)\n");
 }
@@ -457,10 +463,14 @@ static void quality(const struct report *r, struct ct_buf *b)
 			 "in each span (docs/report.md)\n");
 }
 
+/*
+ * A timeline chart of one series field (@off) per job; with @smooth (the rate chart), that
+ * field is drawn as faint points and the field at @smooth as the job's line over them.
+ */
 static int chart(const struct report *r, const struct safedir *out, const char *file,
-		 const char *title, const char *ylabel, size_t off)
+		 const char *title, const char *ylabel, size_t off, size_t smooth)
 {
-	struct svg_series s[RPT_MAX_JOBS];
+	struct svg_series s[2 * RPT_MAX_JOBS];
 	struct svg_marker m[RPT_MAX_SNAPS + 2];
 	struct svg_chart c = { .title = title, .ylabel = ylabel, .series = s, .markers = m };
 	struct ct_buf b = { 0 };
@@ -476,8 +486,14 @@ static int chart(const struct report *r, const struct safedir *out, const char *
 			any |= isfinite(y[k]);
 		if (!any)	/* a job with no such figure (no progress lines: no rate) */
 			continue;
-		s[c.nseries++] = (struct svg_series){ .name = j->name, .x = j->s.t, .y = y,
-						      .n = j->s.n };
+		if (smooth)
+			s[c.nseries++] = (struct svg_series){ .name = j->name, .x = j->s.t, .y = y,
+							      .n = j->s.n, .color = (size_t)i,
+							      .dots = true };
+		s[c.nseries++] = (struct svg_series){
+			.name = j->name, .x = j->s.t, .n = j->s.n, .color = (size_t)i,
+			.y = smooth ? *(double *const *)((const char *)&j->s + smooth) : y,
+			.join = smooth != 0 };
 		if (j->s.t[j->s.n - 1] > c.xmax)
 			c.xmax = j->s.t[j->s.n - 1];
 	}
@@ -496,6 +512,98 @@ static int chart(const struct report *r, const struct safedir *out, const char *
 	}
 	svg__chart(&c, &b);
 	err = safedir__write(out, file, b.p, b.len, 0644);
+	ct_buf_free(&b);
+	return err;
+}
+
+/*
+ * Where a unit of Job A's time goes at each snapshot: thread time per unit by what its
+ * threads did (stacked), with the wall time per unit marked. Bars above the mark are
+ * several threads at once.
+ */
+static int breakdown_chart(const struct report *r, const struct safedir *out)
+{
+	static const char *const stacks[] = { "on CPU", "waiting for a CPU", "disk", "socket",
+					      "lock", "sleep", "other waits" };
+	enum { NS = sizeof(stacks) / sizeof(stacks[0]) };
+	const char *cats[RPT_MAX_SNAPS];
+	char labels[RPT_MAX_SNAPS][CT_NAME_MAX + 16];
+	double v[RPT_MAX_SNAPS * NS], mark[RPT_MAX_SNAPS];
+	struct svg_bars c = { .title = "Where a unit of work goes (Job A, thread time per unit)",
+			      .ylabel = "ms per unit", .xlabel = "snapshot", .cats = cats,
+			      .stacks = stacks, .nstacks = NS, .v = v, .mark = mark,
+			      .mark_label = "wall time per unit" };
+	const struct rjob *a;
+	struct ct_buf b = { 0 };
+	int err;
+
+	if (r->a < 0)
+		return 0;
+	a = &r->jobs[r->a];
+	for (int k = 0; k < a->nsnap; k++) {
+		const json_t *sp = a->snap[k].span;
+		double known = 0, *row = &v[c.ncats * NS];
+
+		if (!json_is_object(json_object_get(sp, "per_unit")))
+			continue;
+		row[0] = pu(sp, "oncpu_ns") / 1e6;
+		row[1] = pu(sp, "runq_ns") / 1e6;
+		row[2] = (pu_off(sp, "disk") + pu_off(sp, "uninterruptible")) / 1e6;
+		row[3] = pu_off(sp, "socket") / 1e6;
+		row[4] = pu_off(sp, "lock") / 1e6;
+		row[5] = pu_off(sp, "sleep") / 1e6;
+		for (int i = 0; i < CT_OFF_NR; i++)
+			known += pu_off(sp, ct_off_names[i]);
+		row[6] = (known - pu_off(sp, "disk") - pu_off(sp, "uninterruptible") -
+			  pu_off(sp, "socket") - pu_off(sp, "lock") - pu_off(sp, "sleep")) / 1e6;
+		mark[c.ncats] = pu(sp, "wall_ns") / 1e6;
+		snprintf(labels[c.ncats], sizeof(labels[0]), "%s%s", a->snap[k].tag,
+			 k == 0 ? " (alone)" : "");
+		cats[c.ncats] = labels[c.ncats];
+		c.ncats++;
+	}
+	if (!c.ncats)
+		return 0;
+	svg__bars(&c, &b);
+	err = safedir__write(out, "breakdown.svg", b.p, b.len, 0644);
+	ct_buf_free(&b);
+	return err;
+}
+
+/* Work done per second by the number of jobs running together (the capacity verdict's curve). */
+static int capacity_chart(const struct report *r, const struct safedir *out)
+{
+	static const char *const stacks[] = { "all jobs together" };
+	const json_t *curve = json_object_get(json_object_get(r->facts, "capacity"), "curve"), *p;
+	char labels[RPT_MAX_SNAPS][CT_NAME_MAX + 16];
+	const char *cats[RPT_MAX_SNAPS];
+	double v[RPT_MAX_SNAPS], mark[RPT_MAX_SNAPS], one = NAN;
+	struct svg_bars c = { .title = "Work done by the number of jobs running together",
+			      .ylabel = "units of work per second", .xlabel = "jobs running",
+			      .cats = cats, .stacks = stacks, .nstacks = 1, .v = v, .mark = mark,
+			      .mark_label = "n x one alone" };
+	struct ct_buf b = { 0 };
+	size_t i;
+	int err;
+
+	json_array_foreach(curve, i, p) {
+		int n = (int)ct_json_u64(p, "jobs");
+
+		if (c.ncats == RPT_MAX_SNAPS)
+			break;
+		v[c.ncats] = ct_json_num(p, "units_per_s", NAN);
+		if (!c.ncats)
+			one = v[0] / (n ? n : 1);
+		mark[c.ncats] = one * n;
+		snprintf(labels[c.ncats], sizeof(labels[0]), "%d (%s)", n,
+			 json_string_value(json_object_get(p, "tag")) ?: "?");
+		cats[c.ncats] = labels[c.ncats];
+		c.ncats++;
+	}
+	if (c.ncats < 2)
+		return 0;
+	svg__bars(&c, &b);
+	err = safedir__write(out, "capacity.svg", b.p, b.len, 0644);
 	ct_buf_free(&b);
 	return err;
 }
@@ -542,13 +650,16 @@ int report__write(struct report *r)
 	free(js);
 	json_decref(rj);
 	err = err ?: chart(r, &out, "runq.svg", "Run-queue delay per wait (CPU contention)", "ms",
-			   offsetof(struct rseries, runq_ms));
+			   offsetof(struct rseries, runq_ms), 0);
 	err = err ?: chart(r, &out, "socket.svg", "Socket wait per wait (network / server)", "ms",
-			   offsetof(struct rseries, sock_ms));
+			   offsetof(struct rseries, sock_ms), 0);
 	err = err ?: chart(r, &out, "disk.svg", "Disk wait", "ms per second", offsetof(struct rseries,
-										    disk_ms_s));
-	err = err ?: chart(r, &out, "rate.svg", "Rate: units of work per second", "units/s",
-			   offsetof(struct rseries, rate));
+										    disk_ms_s), 0);
+	err = err ?: chart(r, &out, "rate.svg", "Rate: units of work per second (line: over the last 4 "
+			   "counts; points: each window)", "units/s",
+			   offsetof(struct rseries, rate), offsetof(struct rseries, rate_smooth));
+	err = err ?: breakdown_chart(r, &out);
+	err = err ?: capacity_chart(r, &out);
 	safedir__close(&out);
 	return err;
 }

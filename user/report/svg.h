@@ -7,13 +7,17 @@
 #ifndef CONTRACE_SVG_H
 #define CONTRACE_SVG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "util.h"
 
 struct svg_series {
 	const char *name;
-	const double *x, *y;	/* x: seconds from the chart's start; y: NAN leaves a gap */
+	const double *x, *y;	/* x: seconds from the chart's start; y: NAN leaves a gap... */
 	size_t n;
+	size_t color;		/* index into svg_colors */
+	bool join;		/* ...unless set: the line goes on to the next point */
+	bool dots;		/* faint points, no line and no legend entry (raw samples) */
 };
 
 struct svg_marker {
@@ -35,6 +39,23 @@ extern const char *const svg_colors[];
 extern const size_t svg_ncolors;
 
 void svg__chart(const struct svg_chart *c, struct ct_buf *out);
+
+/*
+ * Bars, one per category, each stacked from values by stack (coloured in order); @mark, when
+ * not NULL, draws a dashed level across each bar (NAN: none), named @mark_label in the legend.
+ */
+struct svg_bars {
+	const char *title, *ylabel, *xlabel;
+	const char *const *cats;
+	size_t ncats;
+	const char *const *stacks;
+	size_t nstacks;
+	const double *v;	/* [cat * nstacks + stack] */
+	const double *mark;	/* [cat] */
+	const char *mark_label;
+};
+
+void svg__bars(const struct svg_bars *c, struct ct_buf *out);
 /* The largest "nice" tick step (1, 2, 5 x 10^k) giving at most @ticks steps up to @max. */
 double svg__tick(double max, int ticks);
 
