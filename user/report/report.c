@@ -826,11 +826,15 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	double top_ratio = 0;
 	char x[32], y[32], q[160] = "";
 	struct ct_buf who = { 0 };
+	double a_rise;
 	bool queued;
 
 	if (!chain_side(r, server, ep, c->a0, &s0) || !chain_side(r, server, ep, c->a1, &s1) ||
 	    !(s0.requests > 0) || !(s1.requests > 0))
 		goto out;
+	a_rise = ct_json_num(span_ep(c->a1, ep, "remote"), "mean_ns", NAN) -
+		 ct_json_num(span_ep(c->a0, ep, "remote"), "mean_ns", NAN);
+	a_rise = isfinite(a_rise) && a_rise > 0 ? a_rise : 0;
 	say(ev, "inside %s, per request on %s (every client's waits on it: %.0f at t0, %.0f at t1, "
 		"%.1f and %.1f a second): run-queue delay %s and %s, disk %s and %s, locks %s and "
 		"%s, memory reclaim %s and %s", server, ep, s0.requests, s1.requests,
@@ -847,8 +851,9 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	for (int k = 0; k < 4; k++) {
 		double d = s1.pr[k] - s0.pr[k], ratio = s0.pr[k] > 0 ? s1.pr[k] / s0.pr[k] : INFINITY;
 
+		/* and by a tenth of A's own rise per request at least, as a resource must */
 		if (k == CHAIN_LOCK || !isfinite(d) || d <= 0 ||
-		    rpt_pct(s0.pr[k], s1.pr[k]) < DEGRADED_PCT)
+		    rpt_pct(s0.pr[k], s1.pr[k]) < DEGRADED_PCT || !(d >= SHARE_MIN * a_rise))
 			continue;
 		if (top < 0 || d > s1.pr[top] - s0.pr[top]) {
 			top = k;
@@ -874,14 +879,16 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 				cs[n++] = (struct culprit){ name, (double)ct_json_u64(v, "runq_ns") };
 		qsort(cs, (size_t)n, sizeof(cs[0]), culprit_cmp);
 		for (int i = 0; i < n; i++) {
-			bool self = !strcmp(cs[i].name, server);
+			bool self = !strcmp(cs[i].name, server), idle = !strcmp(cs[i].name, "idle");
 
 			say(ev, "%s ran while %s waited for a CPU at t1: %.0f%% of %s's run-queue "
 				"delay%s", cs[i].name, server, 100 * cs[i].ns / total, server,
-			    self ? " (its own other threads)" : "");
+			    self ? " (its own other threads)" :
+			    idle ? " (a CPU waking from idle: wakeup latency)" : "");
 			ct_buf_printf(&who, "%s%s%s (%.0f%% of that wait)", i ? ", " : "",
-				      self ? "its own other threads" : cs[i].name, self ? "" : "'s work",
-				      100 * cs[i].ns / total);
+				      self ? "its own other threads" :
+				      idle ? "CPUs waking from idle" : cs[i].name,
+				      self || idle ? "" : "'s work", 100 * cs[i].ns / total);
 		}
 	}
 	if (top >= 0) {
@@ -901,12 +908,20 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 		double more = s0.secs > 0 && s1.secs > 0 ?
 				      (s1.requests / s1.secs) / (s0.requests / s0.secs) : NAN;
 
-		say(ev, "the chain: %s waits on %s (%s); %s's requests %sspent no longer on a "
-			"resource, and it served %.1fx as many requests a second at t1%s", a, server,
-		    ep, server, queued ? q : "", more, more < 1 + STEADY_PCT / 100 ?
-			": it was at its capacity, and requests queued for it" :
-			": its clients' requests waited for each other, not for a resource contrace "
-			"sees in it");
+		if (queued)
+			say(ev, "the chain: %s waits on %s (%s); %s's requests queue for each other on "
+				"a lock (%s per request at t0, %s at t1) and spend no longer on any "
+				"resource: its requests take turns, as in a server that serves one at a "
+				"time",
+			    a, server, ep, server, ct_fmt_ns(s0.pr[CHAIN_LOCK], x, sizeof(x)),
+			    ct_fmt_ns(s1.pr[CHAIN_LOCK], y, sizeof(y)));
+		else
+			say(ev, "the chain: %s waits on %s (%s); %s's own waits per request did not "
+				"rise, and it served %.1fx as many requests a second at t1%s", a, server,
+			    ep, server, more, more < 1 + STEADY_PCT / 100 ?
+				  ": it was at its capacity, and requests queued for it" :
+				  ": its clients' requests waited for each other, not for a resource "
+				  "contrace sees in it");
 		if (queued)
 			json_object_set_new(r->facts, "chain",
 					    json_pack("{ss ss ss sb}", "server", server, "resource",
