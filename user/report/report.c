@@ -826,15 +826,11 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	double top_ratio = 0;
 	char x[32], y[32], q[160] = "";
 	struct ct_buf who = { 0 };
-	double a_rise;
 	bool queued;
 
 	if (!chain_side(r, server, ep, c->a0, &s0) || !chain_side(r, server, ep, c->a1, &s1) ||
 	    !(s0.requests > 0) || !(s1.requests > 0))
 		goto out;
-	a_rise = ct_json_num(span_ep(c->a1, ep, "remote"), "mean_ns", NAN) -
-		 ct_json_num(span_ep(c->a0, ep, "remote"), "mean_ns", NAN);
-	a_rise = isfinite(a_rise) && a_rise > 0 ? a_rise : 0;
 	say(ev, "inside %s, per request on %s (every client's waits on it: %.0f at t0, %.0f at t1, "
 		"%.1f and %.1f a second): run-queue delay %s and %s, disk %s and %s, locks %s and "
 		"%s, memory reclaim %s and %s", server, ep, s0.requests, s1.requests,
@@ -851,9 +847,8 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	for (int k = 0; k < 4; k++) {
 		double d = s1.pr[k] - s0.pr[k], ratio = s0.pr[k] > 0 ? s1.pr[k] / s0.pr[k] : INFINITY;
 
-		/* and by a tenth of A's own rise per request at least, as a resource must */
 		if (k == CHAIN_LOCK || !isfinite(d) || d <= 0 ||
-		    rpt_pct(s0.pr[k], s1.pr[k]) < DEGRADED_PCT || !(d >= SHARE_MIN * a_rise))
+		    rpt_pct(s0.pr[k], s1.pr[k]) < DEGRADED_PCT)
 			continue;
 		if (top < 0 || d > s1.pr[top] - s0.pr[top]) {
 			top = k;
