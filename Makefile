@@ -38,7 +38,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 LIB := $(OUTPUT)/libcontrace.a
 
-DEPLIBS := libbpf jansson
+DEPLIBS := libbpf jansson libmicrohttpd
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT) $(shell pkg-config --cflags $(DEPLIBS))

@@ -9,6 +9,8 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config libclang-rt-14-dev   # build; libFuzzer for tests/fuzz
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev
+	libmicrohttpd-dev                  # record --listen: the /metrics endpoint
+	prometheus                         # prom test: promtool checks, a real Prometheus scrapes
 	jq procps sysstat util-linux bsdutils iproute2 python3   # tests, snapshots (iostat, jq, script)
 	librsvg2-bin                       # tests: rsvg-convert renders the report's charts
 	fio nftables                       # disk and network tests: fio latency, packet loss
@@ -27,7 +29,7 @@ tools=(
 	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux script:bsdutils
 	swapoff:util-linux
 	ip:iproute2 fio:fio nft:nftables modprobe:kmod git:git gzip:gzip perf:linux-perf
-	curl:curl nginx:nginx-light
+	curl:curl nginx:nginx-light promtool:prometheus prometheus:prometheus
 )
 
 if [ "${1:-}" = --check ]; then

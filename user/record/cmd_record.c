@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "logtail.h"
+#include "metrics.h"
 #include "safefile.h"
 #include "table.h"
 #include "window.h"
@@ -41,7 +42,7 @@ struct record_opts {
 	const char *btf;
 	bool quiet, verbose, socket_bytes;
 	long drop_idle_pct;
-	const char *env_spec, *env_opt, *name_var;
+	const char *env_spec, *env_opt, *name_var, *listen;
 	double env_linger;
 	char **cmd;
 };
@@ -73,6 +74,7 @@ static const char doc[] =
 	"  sudo contrace record --job A=/sys/fs/cgroup/unified/jobA --log A=/var/log/jobA.log\n"
 	"  sudo contrace record --job agent=/sys/fs/cgroup/unified/agent --job build=pid:4242\n"
 	"  sudo contrace record --jenkins -o /var/tmp/exp   # each build by its BUILD_TAG\n"
+	"  sudo contrace record --jenkins --listen 127.0.0.1:9466 -i 15   # for Prometheus\n"
 	"  sudo contrace record --jobs-under /sys/fs/cgroup/cpu/docker --name-by-env BUILD_TAG\n"
 	"\n"
 	"EXIT STATUS: 0 when done; 1 on a run-time failure, or when the last window could not be\n"
@@ -82,7 +84,7 @@ static const char doc[] =
 	"OPTIONS:";
 
 enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE, OPT_JOBS_BY_ENV,
-       OPT_JENKINS, OPT_NAME_BY_ENV, OPT_ENV_LINGER };
+       OPT_JENKINS, OPT_NAME_BY_ENV, OPT_ENV_LINGER, OPT_LISTEN };
 
 static const struct argp_option options[] = {
 	{ "job", 'j', "NAME=CGROUP", 0, "A job: this cgroup (v2, or a v1 controller's directory) "
@@ -110,6 +112,9 @@ static const struct argp_option options[] = {
 	  "exits)" },
 	{ "out", 'o', "DIR", 0, "Append windows to DIR/windows.jsonl (default: .)" },
 	{ "max-jobs", OPT_MAX_JOBS, "N", 0, "Job slots in the kernel maps (default 64); children of --jobs-under beyond them count under their parent, named once on stderr and in each window's unslotted field" },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve GET /metrics there for Prometheus (PORT "
+	  "alone: 127.0.0.1:PORT; another address is yours to choose), from the windows written: "
+	  "per job, label ci_job (docs/prometheus.md)" },
 	{ "socket-bytes", OPT_SOCKET_BYTES, NULL, 0, "Also count bytes sent and received per "
 	  "endpoint (IP sockets). Every send and receive on the node becomes an event: costs a "
 	  "few percent on socket-heavy loads, so it is off by default" },
@@ -177,6 +182,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_ENV_LINGER:
 		if (ct_parse_double("--env-linger", arg, 0, 86400, &o->env_linger))
 			exit(2);
+		break;
+	case OPT_LISTEN:
+		o->listen = arg;
 		break;
 	case OPT_BTF:
 		o->btf = arg;
@@ -353,6 +361,7 @@ struct recorder {
 	int nlogs;
 	bool out_created;	/* this run created windows.jsonl */
 	bool table;
+	struct metrics *metrics;	/* --listen */
 };
 
 /* Append one line (a whole JSON object); on failure remove any part of it that was written. */
@@ -421,6 +430,12 @@ static int emit_window(struct recorder *r, bool final)
 	} else {
 		if (r->table)
 			table__print(stdout, o);
+		if (r->metrics) {
+			struct ct_prog_stat ps[64];
+			int n = tracer__prog_stats(r->tr, ps, 64);
+
+			metrics__window(r->metrics, o, ct_mono_ns(), ps, n);
+		}
 		window__commit(&r->w, &r->jobs);
 		jobs__retire_gone(&r->jobs);
 	}
@@ -683,6 +698,8 @@ static int record(struct recorder *r)
 	err = setup_jobs(r);
 	if (err)
 		return err;
+	if (r->o.listen && metrics__start(&r->metrics, r->o.listen))
+		return 1;
 	to.env_nvars = r->jobs.env_nvars;
 	for (uint32_t v = 0; v < r->jobs.env_nvars; v++)
 		to.env_vars[v] = r->jobs.env_vars[v];
@@ -750,6 +767,7 @@ int cmd_record(int argc, char **argv)
 	/* CMD left running (a second signal): its status is unknown, and this is no success */
 	if (r.child.pid > 0 && r.child.running && !ret)
 		ret = 128 + (last_sig ? last_sig : SIGTERM);
+	metrics__stop(r.metrics);
 	tracer__close(r.tr);
 	window__free(&r.w);
 	finish_child(&r);

@@ -557,6 +557,25 @@ void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR])
 	}
 }
 
+int tracer__prog_stats(const struct tracer *t, struct ct_prog_stat *out, int max)
+{
+	struct bpf_program *p;
+	int n = 0;
+
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (n >= max || bpf_program__fd(p) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(p));
+		out[n].run_ns = info.run_time_ns;
+		out[n++].runs = info.run_cnt;
+	}
+	return n;
+}
+
 void tracer__created(const struct tracer *t, uint64_t created[2])
 {
 	created[0] = __atomic_load_n(&t->skel->bss->ct_ep_created, __ATOMIC_RELAXED);

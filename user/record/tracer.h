@@ -90,6 +90,13 @@ enum ct_lost {
 extern const enum ct_lost_key ct_lost_key_of[CT_LOST_NR];
 void tracer__lost(const struct tracer *t, uint64_t lost[CT_LOST_NR]);
 
+/* Each loaded program's run time and runs (kernel.bpf_stats_enabled=1; else 0): count found. */
+struct ct_prog_stat {
+	char name[32];
+	uint64_t run_ns, runs;
+};
+int tracer__prog_stats(const struct tracer *t, struct ct_prog_stat *out, int max);
+
 /* Entries ever made in the endpoint [0] and disk [1] tables, cumulative. */
 void tracer__created(const struct tracer *t, uint64_t created[2]);
 
