@@ -30,6 +30,14 @@ prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" \
 prom=$!
 PIDS+=($prom)
 for i in $(seq 100); do curl -sf "127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.2; done
+# ready is not scraping yet: wait for its first scrape of the recorder, so that it sees the
+# jobs' counters from 0
+for i in $(seq 100); do
+	[ "$(curl -s "127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=up{job="contrace"}' |
+		jq -r '.data.result[0].value[1] // 0')" = 1 ] && break
+	sleep 0.2
+done
+sleep 1
 t0=$(date +%s.%N)
 in_cg "$sleeper" "$CTWORK" sleep 20 1000 >/dev/null &
 PIDS+=($!)
@@ -62,6 +70,13 @@ now=$(date +%s)
 within "PromQL's last run-queue wait total vs windows.jsonl's sum" \
 	"$(q 'max_over_time(contrace_job_runqueue_wait_seconds_sum{ci_job="spin"}[1m])' "$now")" \
 	"$(jq -n --argjson v "$(jsum "$w" spin runq.ns)" '$v / 1e9')" 5
+# increase() over the whole job, evaluated at the last scrape (no extrapolation past it) and
+# reaching back to before the job began (a counter at 0 is not extrapolated below 0)
+last=$(curl -s "127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=timestamp(contrace_job_runqueue_wait_seconds_sum{ci_job="sleeper"})' --data-urlencode "time=$now" | jq -r '.data.result[0].value[1]')
+span=$(awk -v a="$t0" -v b="$last" 'BEGIN { printf "%d", b - a + 2 }')
+within "PromQL increase(run-queue wait seconds[${span}s]) over the sleeper's life (1,000 wakeups) vs windows.jsonl's sum" \
+	"$(q "increase(contrace_job_runqueue_wait_seconds_sum{ci_job=\"sleeper\"}[${span}s])" "$last")" \
+	"$(jq -n --argjson v "$(jsum "$w" sleeper runq.ns)" '$v / 1e9')" 5
 check "the histogram's count is the windows' count of waits" test \
 	"$(q 'max_over_time(contrace_job_runqueue_wait_seconds_count{ci_job="spin"}[1m])' "$now")" = \
 	"$(jsum "$w" spin runq.count)"
