@@ -110,23 +110,25 @@ check "recorder stops cleanly" rec_stop
 kill "$prom"
 wait "$prom" 2>/dev/null
 
-# 200 short-lived jobs: children of a --jobs-under parent, made, used and removed in turn.
+# 300 short-lived jobs: children of a --jobs-under parent, made, used and removed in turn. A
+# child removed before the recorder's inotify wake-up is never a job (its CPU is the parent's).
 par=$(mkcg many) || exit 1
 rec_start "$TMP/m" -i 1 --listen "127.0.0.1:$((port + 1))" --jobs-under "$par" || exit 1
-for i in $(seq 200); do
+for i in $(seq 300); do
 	mkdir "$par/b$i" && in_cg "$par/b$i" /bin/true && rmdir "$par/b$i"
 done
 sleep 2.5
 curl -s "127.0.0.1:$((port + 1))/metrics" >"$TMP/many"
-check "recorder stops cleanly after 200 jobs" rec_stop
+check "recorder stops cleanly after 300 jobs" rec_stop
 jobs_shown=$(grep '^contrace_job_cpu_seconds_total{' "$TMP/many" | wc -l)
 series=$(grep -vc '^#' "$TMP/many")
 # docs/prometheus.md: at most 256 jobs with series (kept 5 minutes after they end), each with
 # at most 2 + 1 + 25 (run queue) + 5 x 25 (socket wait) + 3 x 8 (disk) + 10 (off-CPU) + 64
 # (culprits) series; 100 of the recorder's own at most
 per_job_max=$((2 + 1 + 25 + 125 + 24 + 10 + 64))
-check "200 short-lived jobs: every one shown ($jobs_shown, with the parent and the reserved), within the 256-job bound" \
-	test "$jobs_shown" -ge 200 -a "$jobs_shown" -le 256
+unshown=$(awk '/^contrace_jobs_unshown_total/ {print $2}' "$TMP/many")
+check "300 short-lived jobs: at most 256 shown ($jobs_shown), the rest counted as unshown ($unshown)" \
+	test "$jobs_shown" -le 256 -a "$jobs_shown" -ge 200 -a \( "$jobs_shown" -lt 256 -o "$unshown" -gt 0 \)
 check "series within the documented bound ($series <= 256 x $per_job_max + 100)" \
 	test "$series" -le $((256 * per_job_max + 100))
 check "--listen with a bad address is refused, naming it" \
