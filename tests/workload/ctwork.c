@@ -427,7 +427,7 @@ static uint64_t children_ns;
 
 static int spawn_storm(int rate, double secs)
 {
-	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9), due;
+	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9), due, now;
 	char *args[] = { "/bin/true", NULL };
 	struct rusage ru;
 	pid_t pid;
@@ -437,8 +437,9 @@ static int spawn_storm(int rate, double secs)
 		    waitpid(pid, NULL, 0) != pid)
 			return 1;
 		due = t0 + (uint64_t)(++spawned * (1e9 / rate));
-		if (due > now_ns())
-			sleep_ns(due - now_ns());
+		now = now_ns();	/* read once: a second read could pass due, and the wait wrap */
+		if (due > now)
+			sleep_ns(due - now);
 	}
 	getrusage(RUSAGE_CHILDREN, &ru);
 	children_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
