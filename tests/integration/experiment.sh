@@ -25,7 +25,8 @@ done
 check "notes.md has one block per snapshot" test "$(grep -c '^## job' "$d/notes.md")" -eq 3
 check "notes.md has the commit from the log header" grep -q "commit: 0123456789abcdef0123456789abcdef01234567" "$d/notes.md"
 check "notes.md quotes the last progress line" grep -q 'estimate_at_snapshot: `\[PERF\] ' "$d/notes.md"
-check "notes.md names the concurrent job at t1" grep -q "concurrent_jobs_on_node: 2 (api in .*jobB in\|concurrent_jobs_on_node: 2 (jobB in .*api in" "$d/notes.md"
+check "notes.md names the concurrent job at t1" grep -q "concurrent_jobs_on_node: 2 (api in .*jobB in\|concurrent_jobs_on_node: 2 (jobB in .*api in" "$d/notes.md" ||
+	grep 'concurrent_jobs_on_node' "$d/notes.md" | sed 's/^/#   /'
 check "the e-mail address in the log is redacted" bash -c "! grep -rq 'demo-user@example.com' '$s'"
 check "  ...into a stable token" grep -q "as USER_1$" "$s/jobA_t0_log.txt" "$s/jobB_t1_log.txt"
 check "perf_lines.txt holds only [PERF] lines" bash -c "! grep -v '^\[PERF\] ' '$s/jobA_t0_perf_lines.txt'"
