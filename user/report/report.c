@@ -770,9 +770,8 @@ static bool chain_side(struct report *r, const char *server, const char *ep, con
 	struct span_scan st = { 0 };
 	const json_t *off;
 
+	/* A's span runs from its first window's start: the windows that end after it */
 	span__init(&cs.sp, server);
-	/* the span's from_ns is its first window's start: windows that end after it */
-	cs.from = cs.from ? cs.from : 0;
 	if (span__scan_path(r->windows, chain_window, &cs, &st) || !cs.sp.nwin) {
 		json_decref(st.session);
 		span__free(&cs.sp);
