@@ -18,6 +18,7 @@ pkgs=(
 	kmod                               # mem test: modprobe zram
 	git                                # snapshot: the job's branch and commit
 	linux-perf                         # make bench: perf bench sched
+	bpftrace                           # disk test: a peer's block latency; make bench: runqlat
 )
 # Every program that tests/, scripts/ or contrace itself runs, and the package it comes from.
 # tests/run.sh runs --check first, so a program missing here fails the suite by name.
@@ -29,7 +30,7 @@ tools=(
 	taskset:util-linux losetup:util-linux mkswap:util-linux swapon:util-linux script:bsdutils
 	swapoff:util-linux
 	ip:iproute2 fio:fio nft:nftables modprobe:kmod git:git gzip:gzip perf:linux-perf
-	curl:curl nginx:nginx-light promtool:prometheus prometheus:prometheus
+	curl:curl nginx:nginx-light promtool:prometheus prometheus:prometheus bpftrace:bpftrace
 )
 
 if [ "${1:-}" = --check ]; then

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Merge one job's histograms over every window of a windows.jsonl and print its percentiles.
 
-Usage: hist_merge.py FILE JOB disk DEVICE OP FIELD    (FIELD: queue or device_time)
-       hist_merge.py FILE JOB net ENDPOINT
-Prints "count p50 p90 p99" (ns). Bucket bounds are computed here from the scheme the session
-header states, independently of contrace's C code.
+Usage: hist_merge.py [--index] FILE JOB disk DEVICE OP FIELD    (FIELD: queue or device_time)
+       hist_merge.py [--index] FILE JOB net ENDPOINT
+Prints "count p50 p90 p99" (ns, the middle of each percentile's bucket; with --index, the
+buckets' indices and then the session's sub_bucket_bits). Bucket bounds are computed here from
+the scheme the session header states, independently of contrace's C code.
 """
 import json
 import sys
@@ -25,7 +26,11 @@ def width(b, sub_bits):
 
 
 def main():
-    path, job, kind = sys.argv[1:4]
+    args = sys.argv[1:]
+    index = args[0] == "--index"
+    if index:
+        args = args[1:]
+    path, job, kind = args[:3]
     sub_bits, counts = 4, {}
     for line in open(path):
         o = json.loads(line)
@@ -36,12 +41,12 @@ def main():
             if j["name"] != job:
                 continue
             if kind == "disk":
-                dev, op, field = sys.argv[4:7]
+                dev, op, field = args[3:6]
                 hists = [d[field]["hist"] for d in j.get("disk", [])
                          if d["device"] == dev and d["op"] == op]
             else:
                 hists = [e["hist"] for e in j.get("net", {}).get("endpoints", [])
-                         if e["endpoint"] == sys.argv[4]]
+                         if e["endpoint"] == args[3]]
             for h in hists:
                 for b, n in h:
                     counts[b] = counts.get(b, 0) + n
@@ -52,10 +57,12 @@ def main():
         for b in sorted(counts):
             seen += counts[b]
             if seen >= rank:
-                out.append(str(lower(b, sub_bits) + width(b, sub_bits) // 2))
+                out.append(str(b if index else lower(b, sub_bits) + width(b, sub_bits) // 2))
                 break
         else:
             out.append("0")
+    if index:
+        out.append(str(sub_bits))
     print(" ".join(out))
 
 

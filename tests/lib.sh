@@ -130,6 +130,33 @@ rec_stop() {
 	return $rc
 }
 
+# bt_start OUT SCRIPT ARGS...: run a peer's bpftrace SCRIPT (-f json into OUT) in the
+# background; wait until its probes are attached. Mounts tracefs when it is not (bpftrace
+# reads tracepoint formats there) and unmounts it at exit. bt_stop: Ctrl-C it, wait.
+BT_PID=
+bt_start() {
+	local out=$1 i
+	shift
+	if [ ! -e /sys/kernel/tracing/available_events ]; then
+		mount -t tracefs nodev /sys/kernel/tracing || return 1
+		on_exit umount /sys/kernel/tracing
+	fi
+	BPFTRACE_MAP_KEYS_MAX=65536 bpftrace -f json "$@" >"$out" 2>"$out.err" &
+	BT_PID=$!
+	PIDS+=("$BT_PID")
+	for i in $(seq 300); do
+		grep -q attached_probes "$out" 2>/dev/null && return 0
+		kill -0 "$BT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# bpftrace did not start:" >&2
+	sed 's/^/#   /' "$out.err" >&2
+	return 1
+}
+bt_stop() {
+	kill -INT "$BT_PID" && wait "$BT_PID"
+}
+
 # jsum FILE JOB PATH: sum of .PATH over every window's entry for JOB (0 when absent).
 jsum() {
 	jq -s --arg j "$2" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \$j) | .$3 // 0] | add // 0" "$1"
