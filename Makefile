@@ -58,12 +58,14 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD := $(OUTPUT)/ctwork
+# make bench's floor: empty programs on the scheduler tracepoints, loaded by ctfloor.
+FLOOR := $(OUTPUT)/ctfloor $(OUTPUT)/floor.bpf.o
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all test unit bench format format-check clean install demo
 
-all: contrace $(WORKLOAD) $(UNIT_BINS) $(FUZZ_BINS)
+all: contrace $(WORKLOAD) $(FLOOR) $(UNIT_BINS) $(FUZZ_BINS)
 
 contrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -102,6 +104,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/ut.h $(LIB) $(USER_HDRS) | $(OUTPUT
 $(WORKLOAD): tests/workload/ctwork.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
+
+$(OUTPUT)/floor.bpf.o: tests/workload/floor.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ctfloor: tests/workload/ctfloor.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(shell pkg-config --libs libbpf) -lelf -lz -o $@
 
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(USER_HDRS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # make bench: what contrace record (everything on, two jobs) costs on context-switch storms.
-#   1. wall time of each storm without (A) and with (B) the recorder, interleaved A B A B ...,
-#      median and spread of ROUNDS runs each, and the ratio of medians;
-#   2. BPF run time per program and per context switch, from the kernel's own counters
-#      (kernel.bpf_stats_enabled), in a separate pass so that their cost is not in step 1;
-#   3. the recorder's peak RSS and the memory of its maps;
-#   4. ns per event of the block, network, fork, exec and exit programs on storms of each.
-# Needs root, perf (linux-perf) and a built tree. ROUNDS=5 PIPE_LOOPS=200000 MSG_LOOPS=200.
+#   1. each storm (perf bench sched pipe, pinned; perf bench sched messaging) under no tracer,
+#      the floor (empty tp_btf programs on sched_switch and sched_wakeup), bpftrace's runqlat
+#      (scripts/runqlat.bt) and contrace, interleaved in each of ROUNDS rounds: BPF time per
+#      context switch from the kernel's own counters (kernel.bpf_stats_enabled), median and
+#      spread, contrace's ratio to the floor and to runqlat, wall time against no tracer, and
+#      contrace's time by program;
+#   2. the recorder's peak RSS during the storms and the memory of its maps;
+#   3. ns per event of the block, network, fork, exec and exit programs on storms of each.
+# Absolute ns vary from run to run on a VM; the ratios measured in one run are what to quote.
+# Needs root, perf (linux-perf), bpftrace and a built tree. ROUNDS=5 PIPE_LOOPS=200000
+# MSG_LOOPS=200.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
 ROUNDS=${ROUNDS:-5}
 PIPE_LOOPS=${PIPE_LOOPS:-200000}
 MSG_LOOPS=${MSG_LOOPS:-200}
 command -v perf >/dev/null || { echo "bench: perf not found (apt-get install linux-perf)" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bench: bpftrace not found (apt-get install bpftrace)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 
 jobA=$(mkcg benchA) && jobB=$(mkcg benchB) || exit 1
@@ -26,15 +31,6 @@ storm_cmd() {
 }
 ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
 
-# run STORM: prints "seconds switches" for one run.
-run() {
-	local c0 c1 t
-	c0=$(ctxt)
-	t=$(storm_cmd "$1" 2>&1 | awk '/Total time:/ {print $3}')
-	c1=$(ctxt)
-	echo "$t $((c1 - c0))"
-}
-
 recorder_on() { rec_start "$TMP/rec" -i 1 --job benchA="$jobA" --job benchB="$jobB" "$@" >/dev/null; }
 recorder_off() { rec_stop >/dev/null 2>&1; }
 
@@ -42,51 +38,105 @@ stats() { # median min max of the numbers on stdin
 	sort -g | awk '{v[NR] = $1} END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }'
 }
 
-echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds, interleaved A (no tracing) / B (contrace record)"
-for s in "${storms[@]}"; do
-	: >"$TMP/$s.A"
-	: >"$TMP/$s.B"
-	for r in $(seq "$ROUNDS"); do
-		run "$s" >>"$TMP/$s.A"
-		recorder_on || exit 1
-		run "$s" >>"$TMP/$s.B"
-		recorder_off
-	done
-	read -r ma mina maxa <<<"$(awk '{print $1}' "$TMP/$s.A" | stats)"
-	read -r mb minb maxb <<<"$(awk '{print $1}' "$TMP/$s.B" | stats)"
-	sw=$(awk '{s += $2 / $1; n++} END {printf "%.0f", s / n}' "$TMP/$s.A")
-	printf '%-10s A %ss [%s-%s]  B %ss [%s-%s]  B/A %.3f (%+.1f%% wall)  %s switches/s\n' \
-		"$s" "$ma" "$mina" "$maxa" "$mb" "$minb" "$maxb" \
-		"$(awk -v a="$ma" -v b="$mb" 'BEGIN {print b / a}')" \
-		"$(awk -v a="$ma" -v b="$mb" 'BEGIN {print (b / a - 1) * 100}')" "$sw"
-done
+# Program ids now loaded, one per line.
+prog_ids() { bpftool prog show -j | jq -r '.[].id' | sort; }
+# Run time and runs of the programs whose ids are in $TOOL_IDS: a JSON array.
+tool_progs() {
+	bpftool prog show -j | jq -c --argjson ids "$TOOL_IDS" \
+		'[.[] | select(.id as $i | $ids | index($i)) | {name, t: (.run_time_ns // 0), n: (.run_cnt // 0)}]'
+}
+# tool_on TOOL: start TOOL (floor, runqlat or contrace); TOOL_IDS are the programs it loaded.
+FLOOR_PID=
+tool_on() {
+	local before i
+	before=$(prog_ids)
+	case $1 in
+	none) ;;
+	floor)
+		"$TOP/.output/ctfloor" "$TOP/.output/floor.bpf.o" >"$TMP/floor.out" 2>&1 &
+		FLOOR_PID=$!
+		for i in $(seq 100); do grep -q attached "$TMP/floor.out" && break; sleep 0.05; done
+		grep -q attached "$TMP/floor.out" || { cat "$TMP/floor.out" >&2; return 1; } ;;
+	runqlat) bt_start "$TMP/runqlat.json" "$TOP/scripts/runqlat.bt" || return 1 ;;
+	contrace) recorder_on || return 1 ;;
+	esac
+	TOOL_IDS=$(comm -13 <(echo "$before") <(prog_ids) | jq -s -c .)
+}
+tool_off() {
+	case $1 in
+	floor) kill -INT "$FLOOR_PID" && wait "$FLOOR_PID" ;;
+	runqlat) bt_stop >/dev/null ;;
+	contrace) recorder_off ;;
+	esac
+}
 
-# BPF cost per program and per context switch, from the kernel's counters.
+# 1. Each storm under no tracer, the floor, bpftrace's runqlat and contrace, interleaved in
+# each round (the order rotates from round to round), with kernel.bpf_stats_enabled on for all
+# of them. One line per run in $TMP/STORM.TOOL: "wall_s switches bpf_ns".
+tools=(none floor runqlat contrace)
 old=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
-recorder_on || exit 1
-# contrace's programs and maps, by name (this bpftool may not report owning pids).
-progs() { bpftool prog show -j | jq -c '[.[] | select(.name | startswith("ct_")) | {name, t: (.run_time_ns // 0), n: (.run_cnt // 0)}]'; }
+echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each storm under no tracer, the floor (empty tp_btf programs on sched_switch and sched_wakeup), bpftrace's runqlat (scripts/runqlat.bt) and contrace record (everything on, two jobs), interleaved"
 for s in "${storms[@]}"; do
-	p0=$(progs)
-	c0=$(ctxt)
-	storm_cmd "$s" >/dev/null 2>&1
-	c1=$(ctxt)
-	p1=$(progs)
-	jq -n -r --argjson a "$p0" --argjson b "$p1" --argjson sw $((c1 - c0)) --arg s "$s" '
-		[$b[] as $x | ($a[] | select(.name == $x.name)) as $y | {name: $x.name, t: ($x.t - $y.t), n: ($x.n - $y.n)}] as $d
-		| ($d | map("  \(.name): \(if .n > 0 then (.t / .n | floor) else 0 end) ns x \(.n) runs") | join("\n")) as $per
-		| "\($s): BPF time per context switch, all programs: \(([$d[].t] | add) / $sw | floor) ns (\($sw) switches)\n\($per)"'
+	for t in "${tools[@]}"; do : >"$TMP/$s.$t"; done
+	: >"$TMP/$s.contrace.progs"
+	for r in $(seq "$ROUNDS"); do
+		for k in 0 1 2 3; do
+			t=${tools[$(((k + r) % 4))]}
+			TOOL_IDS='[]'
+			tool_on "$t" || exit 1
+			p0=$(tool_progs)
+			c0=$(ctxt)
+			wall=$(storm_cmd "$s" 2>&1 | awk '/Total time:/ {print $3}')
+			c1=$(ctxt)
+			p1=$(tool_progs)
+			if [ "$t" = contrace ]; then
+				rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$REC_PID/status")
+				maps=$(bpftool map show -j | jq '[.[] | select(.name | startswith("ct_") or startswith("contrace.")) | .bytes_memlock // 0] | add')
+			fi
+			tool_off "$t"
+			jq -n -r --argjson a "$p0" --argjson b "$p1" --arg w "$wall" --argjson sw $((c1 - c0)) \
+				'"\($w) \($sw) \(([$b[].t] | add // 0) - ([$a[].t] | add // 0))"' >>"$TMP/$s.$t"
+			[ "$t" = contrace ] && jq -n -c --argjson a "$p0" --argjson b "$p1" \
+				'[$b[] as $x | ($a[] | select(.name == $x.name)) as $y | {name: $x.name, t: ($x.t - $y.t), n: ($x.n - $y.n)}]' \
+				>>"$TMP/$s.contrace.progs"
+		done
+	done
+	# BPF ns per switch and wall seconds, median [min-max] over the rounds, per tool.
+	declare -A ns wall nsr wallr
+	for t in "${tools[@]}"; do
+		read -r m lo hi <<<"$(awk '{print $3 / $2}' "$TMP/$s.$t" | stats)"
+		ns[$t]=$m
+		nsr[$t]="$(printf '%.0f [%.0f-%.0f]' "$m" "$lo" "$hi")"
+		read -r m lo hi <<<"$(awk '{print $1}' "$TMP/$s.$t" | stats)"
+		wall[$t]=$m
+		wallr[$t]="$m s [$lo-$hi]"
+	done
+	sw=$(awk '{s += $2 / $1; n++} END {printf "%.0f", s / n}' "$TMP/$s.none")
+	echo "$s storm ($sw switches/s): BPF time per context switch, median [min-max] ns"
+	for t in floor runqlat contrace; do
+		printf '  %-9s %-22s wall %s (%+.1f%% vs none)\n' "$t" "${nsr[$t]}" "${wallr[$t]}" \
+			"$(awk -v a="${wall[none]}" -v b="${wall[$t]}" 'BEGIN {print (b / a - 1) * 100}')"
+	done
+	printf '  %-9s %-22s wall %s\n' none "" "${wallr[none]}"
+	printf '  contrace / floor %.2fx   contrace / runqlat %.2fx\n' \
+		"$(awk -v a="${ns[contrace]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')" \
+		"$(awk -v a="${ns[contrace]}" -v b="${ns[runqlat]}" 'BEGIN {print a / b}')"
+	# contrace's programs, summed over its rounds
+	jq -s -r --argjson sw "$(awk '{s += $2} END {print s}' "$TMP/$s.contrace")" '
+		[.[][]] | group_by(.name) | map({name: .[0].name, t: ([.[].t] | add), n: ([.[].n] | add)})
+		| map(select(.n > 0)) | sort_by(-.t)
+		| map("    \(.name): \(.t / .n | floor) ns x \(.n) runs (\(.t / $sw | floor) ns per switch)") | join("\n")' \
+		"$TMP/$s.contrace.progs"
 done
-rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$REC_PID/status")
-maps=$(bpftool map show -j | jq '[.[] | select(.name | startswith("ct_") or startswith("contrace.")) | .bytes_memlock // 0] | add')
-recorder_off
 # Block and network programs: their own ns per event, on the busiest I/O this machine does;
 # with --socket-bytes, so that the per-send and per-receive programs are measured too.
 recorder_on --socket-bytes || exit 1
 # fio: 4 KiB random reads, 16 in flight, on a loop device over a file in the page cache (no
 # disk behind it: the highest IOPS here). Network: a loopback request storm (ctwork: one byte
 # each way, answered at once).
+# contrace's programs, by name (this bpftool may not report owning pids).
+progs() { bpftool prog show -j | jq -c '[.[] | select(.name | startswith("ct_")) | {name, t: (.run_time_ns // 0), n: (.run_cnt // 0)}]'; }
 # cost STORM-NAME CMD...: run CMD between two reads of the programs' counters.
 cost() {
 	local name=$1 p0 p1
@@ -124,3 +174,38 @@ echo "  spawn: $(jq '.spawned / 5 | floor' "$TMP/cost.out") processes/s with the
 recorder_off
 echo "recorder (storms): peak RSS $rss; BPF maps $((maps / 1024)) KiB"
 sysctl -q kernel.bpf_stats_enabled="$old"
+
+# 4. User space: 100 jobs at 1 s windows (--jobs-under, one child cgroup each, every job a
+# process that sleeps 20 ms at a time), the recorder's CPU share (utime + stime over wall, from
+# /proc/PID/stat) and resident memory, sampled every 10 s for USER_S seconds (USER_S=3600
+# for the hour the target speaks of).
+USER_S=${USER_S:-120}
+parent=$(mkcg bench100) || exit 1
+for i in $(seq 100); do
+	mkdir "$parent/job$i" || exit 1
+	in_cg "$parent/job$i" "$CTWORK" sleep 20 $((USER_S * 50 + 1000)) >/dev/null &
+	PIDS+=($!)
+done
+rec_start "$TMP/rec100" -i 1 --max-jobs 128 --jobs-under "$parent" >/dev/null || exit 1
+tck=$(getconf CLK_TCK)
+# sample: "seconds cpu_ticks rss_kib" of the recorder now
+sample() {
+	echo "$(awk '{print $1}' /proc/uptime) $(awk '{print $14 + $15}' "/proc/$REC_PID/stat") $(awk '/VmRSS/ {print $2}' "/proc/$REC_PID/status")"
+}
+sleep 10
+: >"$TMP/user.samples"
+for i in $(seq $((USER_S / 10))); do
+	sample >>"$TMP/user.samples"
+	sleep 10
+done
+sample >>"$TMP/user.samples"
+nwin=$(grep -c '"type":"window"' "$TMP/rec100/windows.jsonl")
+njobs=$(tail -1 "$TMP/rec100/windows.jsonl" | jq '.jobs | length')
+recorder_off
+awk -v tck="$tck" -v nwin="$nwin" -v njobs="$njobs" '
+	NR == 1 { t0 = $1; c0 = $2; r0 = $3; max = $3 }
+	{ t = $1; c = $2; r = $3; if (r > max) max = r }
+	END {
+		printf "user space, %d jobs in the last window, 1 s windows, %.0f s (%d windows): CPU %.2f %% of one CPU; RSS %.1f MiB after 10 s, %.1f MiB at the end, peak %.1f MiB (%+.1f KiB per minute)\n",
+			njobs, t - t0, nwin, (c - c0) / tck / (t - t0) * 100, r0 / 1024, r / 1024, max / 1024, (r - r0) / ((t - t0) / 60)
+	}' "$TMP/user.samples"
