@@ -15,7 +15,6 @@ struct ct_ep_map ct_eps SEC(".maps");
 struct ct_disk_map ct_disk SEC(".maps");
 struct ct_server_map ct_servers SEC(".maps");
 struct ct_unix_name_map ct_unix_names SEC(".maps");
-struct ct_woken_map ct_woken SEC(".maps");
 struct ct_pid_job_map ct_pid_jobs SEC(".maps");
 struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");
 struct ct_env_job_map ct_env_jobs SEC(".maps");

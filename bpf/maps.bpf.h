@@ -14,6 +14,7 @@
 
 #define PF_KTHREAD 0x00200000
 #define CT_FILE_NONE 0xff	/* ct_task.file_reason: the file is neither a socket nor a pipe */
+#define CT_POLL_SOCKS 8	/* sockets of one poll or select block checked at its wakeup */
 
 /* The scheduler's own per-task counters: exact whether or not a tracepoint fires. */
 struct ct_sched_cnt {
@@ -44,6 +45,19 @@ struct ct_task {
 	__u64 sk;		/* the cached socket file's struct sock */
 	__u64 majflt;		/* task's maj_flt + 1 when last seen (0: not seen yet) */
 	__u64 reclaim_ts;	/* in reclaim since (0: not in reclaim) */
+	/*
+	 * A block in poll, select or epoll (wake.bpf.c): the sockets polled, or the epoll
+	 * instance, registered for the block that began at voluntary switch poll_block; and, once
+	 * a socket's data has woken it (woke_block == that block), that socket's endpoint.
+	 */
+	__u64 poll_obj[CT_POLL_SOCKS];
+	__u64 poll_block;
+	__u64 woke_block;
+	struct ct_ep woke_ep;
+	__u32 woke_srtt_us;
+	__u8 woke_tcp;
+	__u8 poll_n;		/* entries of poll_obj in use */
+	__u8 poll_epoll;	/* poll_obj[0] is a struct eventpoll */
 };
 
 struct ct_task_map {
@@ -142,21 +156,6 @@ struct ct_unix_scratch_map {
 	__type(value, struct ct_unix_name);
 };
 
-/* A task that a socket's data is waking from poll, select or epoll (wake.bpf.c). */
-struct ct_woken {
-	__u64 nvcsw;		/* the task's voluntary switches then: names the block it ends */
-	struct ct_ep ep;	/* the socket's endpoint */
-	__u32 srtt_us;		/* TCP's smoothed RTT then (a network peer only; else 0) */
-	__u8 tcp;		/* TCP across a network */
-};
-
-struct ct_woken_map {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);	/* the task's pid (thread id) */
-	__type(value, struct ct_woken);
-};
-
 /* Processes of --job NAME=pid:PID found at start (user space fills it), by thread id. */
 struct ct_pid_job_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -189,7 +188,6 @@ extern struct ct_ep_map ct_eps SEC(".maps");		/* (slot, endpoint) */
 extern struct ct_disk_map ct_disk SEC(".maps");	/* (slot, device, operation) */
 extern struct ct_server_map ct_servers SEC(".maps");	/* (family, port): the serving job */
 extern struct ct_unix_name_map ct_unix_names SEC(".maps");	/* name hash -> name */
-extern struct ct_woken_map ct_woken SEC(".maps");	/* pid -> the socket waking it */
 extern struct ct_pid_job_map ct_pid_jobs SEC(".maps");	/* tid -> process job, at start */
 extern struct ct_unix_scratch_map ct_unix_scratch SEC(".maps");	/* [cpu]: a name being read */
 extern struct ct_env_job_map ct_env_jobs SEC(".maps");	/* ct_env_hash -> job */

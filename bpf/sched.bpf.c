@@ -43,6 +43,19 @@ static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 	c->ep_tcp = ct_sk_endpoint_rtt(sk, &c->ep);
 }
 
+/* The file behind @t's fd @fd (read, not a BTF pointer), NULL when none. */
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = t->files->fdt;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	/* A variable index into a kernel array needs the helper, and so does what it yields. */
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f;
+}
+
 /*
  * Socket, pipe or @fallback, from the type of the file behind @fd. A task usually blocks on
  * the same file again and again: the answer is cached per task by file, which saves the two
@@ -52,14 +65,9 @@ static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, long fd,
 				      __u8 fallback, bool connecting)
 {
-	struct fdtable *fdt = t->files->fdt;
-	struct file *f = NULL;
+	struct file *f = fd_file(t, fd);
 	umode_t m;
 
-	if (fd < 0 || fd >= fdt->max_fds)
-		return fallback;
-	/* A variable index into a kernel array needs the helper, and so does what it yields. */
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	if (!f)
 		return fallback;
 	if (c->file != (__u64)f || connecting) {
@@ -83,14 +91,86 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	return c->file_reason;
 }
 
-/* poll()/ppoll() on exactly one fd is how most clients wait with a timeout (CPython does). */
+struct ct_pollfd {
+	int fd;
+	short events, revents;
+};
+
+#define CT_POLL_READ	8	/* pollfds read of one poll: its first ones */
+#define CT_POLLIN	0x0043	/* POLLIN | POLLPRI | POLLRDNORM */
+
+/*
+ * @t blocks in poll, select or epoll (@nr) on more than one fd: register what its wakeup
+ * (wake.bpf.c) will look at to tell whether a socket ended the wait. For epoll, the instance,
+ * whose ready list then names the file that woke it; for poll and select, the sockets among
+ * the first fds waited on for input (CT_POLL_READ pollfds, select's fds below 64), at most
+ * CT_POLL_SOCKS of them, whose receive queues then tell. Written last, poll_block says for
+ * which block it holds: a wakeup racing with this switch-out sees an older one and leaves the
+ * wait as poll.
+ */
+static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
+				     struct pt_regs *regs, long nr)
+{
+	struct ct_pollfd p[CT_POLL_READ];
+	__u64 sk, bits = 0;
+	__u32 n = 0, nfds;
+	__u64 sz;
+	struct file *f;
+
+	c->poll_n = 0;
+	c->poll_epoll = 0;
+	if (nr == CT_NR_epoll_wait || nr == CT_NR_epoll_pwait || nr == CT_NR_epoll_pwait2) {
+		f = fd_file(t, CT_REGS_ARG1(regs));
+		if (!f)
+			return;
+		c->poll_obj[0] = (__u64)BPF_CORE_READ(f, private_data);
+		c->poll_epoll = 1;
+		n = 1;
+	} else if (nr == CT_NR_poll || nr == CT_NR_ppoll) {
+		nfds = CT_REGS_ARG2(regs);
+		/* masked: the verifier wants the size bounded from both sides */
+		sz = ((nfds < CT_POLL_READ ? nfds : CT_POLL_READ) * sizeof(p[0])) & 0x78;
+		if (sz > sizeof(p) || bpf_probe_read_user(p, sz, (void *)CT_REGS_ARG1(regs)))
+			return;
+		for (__u32 i = 0; i < CT_POLL_READ && i < nfds && n < CT_POLL_SOCKS; i++) {
+			if (p[i].fd < 0 || !(p[i].events & CT_POLLIN))
+				continue;
+			sk = ct_file_sock(fd_file(t, p[i].fd));
+			if (sk)
+				c->poll_obj[n++ & (CT_POLL_SOCKS - 1)] = sk;
+		}
+	} else {
+		/* select, pselect6: the read set's first word */
+		nfds = CT_REGS_ARG1(regs);
+		if (!CT_REGS_ARG2(regs) || bpf_probe_read_user(&bits, sizeof(bits),
+							      (void *)CT_REGS_ARG2(regs)))
+			return;
+		for (__u32 fd = 0; fd < 64 && fd < nfds && n < CT_POLL_SOCKS; fd++) {
+			if (!(bits & (1ULL << fd)))
+				continue;
+			sk = ct_file_sock(fd_file(t, fd));
+			if (sk)
+				c->poll_obj[n++ & (CT_POLL_SOCKS - 1)] = sk;
+		}
+	}
+	c->poll_n = n;
+	barrier();
+	c->poll_block = c->cnt.nvcsw;
+}
+
+/*
+ * poll()/ppoll() on exactly one fd is how most clients wait with a timeout (CPython does): the
+ * wait is on that fd. On more, which one ended it is told at the wakeup.
+ */
 static __always_inline __u8 poll_reason(struct task_struct *t, struct ct_task *c,
-				       struct pt_regs *regs)
+				       struct pt_regs *regs, long nr)
 {
 	int fd;
 
-	if (CT_REGS_ARG2(regs) != 1)
+	if (CT_REGS_ARG2(regs) != 1) {
+		poll_register(t, c, regs, nr);
 		return CT_OFF_POLL;
+	}
 	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)CT_REGS_ARG1(regs)))
 		return CT_OFF_POLL;
 	return fd_reason(t, c, fd, CT_OFF_POLL, false);
@@ -120,9 +200,10 @@ static __noinline __u8 classify(struct task_struct *t, struct ct_task *c, unsign
 	case CT_NR_pread64: case CT_NR_pwrite64:
 		return fd_reason(t, c, CT_REGS_ARG1(regs), CT_OFF_OTHER, false);
 	case CT_NR_poll: case CT_NR_ppoll:
-		return poll_reason(t, c, regs);
+		return poll_reason(t, c, regs, nr);
 	case CT_NR_select: case CT_NR_pselect6:
 	case CT_NR_epoll_wait: case CT_NR_epoll_pwait: case CT_NR_epoll_pwait2:
+		poll_register(t, c, regs, nr);
 		return CT_OFF_POLL;
 	case CT_NR_futex: case CT_NR_futex_waitv:
 		return CT_OFF_LOCK;
@@ -321,27 +402,21 @@ static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c)
 }
 
 /*
- * @t's pending wait in poll, select or epoll: if a socket's data woke it (wake.bpf.c noted
- * it during this very block, the one that began at c->cnt's voluntary switch count), it is a
+ * @c's pending wait in poll, select or epoll: if a socket's data woke it (wake.bpf.c noted it
+ * during this very block, the one that began at c->cnt's voluntary switch count), it is a
  * socket wait on that socket's endpoint.
  */
-static __noinline void poll_ended(struct task_struct *t, struct ct_task *c)
+static __always_inline void poll_ended(struct ct_task *c)
 {
-	__u32 pid = t->pid;
-	struct ct_woken *w = bpf_map_lookup_elem(&ct_woken, &pid);
-
-	if (!w)
+	if (c->woke_block != c->cnt.nvcsw || !c->poll_n)
 		return;
-	if (w->nvcsw == c->cnt.nvcsw) {
-		c->ep = w->ep;
-		c->ep_tcp = w->tcp;
-		c->srtt_us = w->srtt_us;
-		c->ep_ok = 1;
-		c->reason = CT_OFF_SOCKET;
-		/* c->ep no longer belongs to the file last classified: classify that one afresh */
-		c->file = 0;
-	}
-	bpf_map_delete_elem(&ct_woken, &pid);
+	c->ep = c->woke_ep;
+	c->ep_tcp = c->woke_tcp;
+	c->srtt_us = c->woke_srtt_us;
+	c->ep_ok = 1;
+	c->reason = CT_OFF_SOCKET;
+	/* c->ep no longer belongs to the file last classified: classify that one afresh */
+	c->file = 0;
 }
 
 /*
@@ -358,7 +433,7 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 
 	sched_cnt(prev, &n);
 	if (c->blocked && c->reason == CT_OFF_POLL)
-		poll_ended(prev, c);
+		poll_ended(c);
 	/* A task that was already running when recording began is counted from here on. */
 	if (task_begun(prev, c) && st)
 		account(cpu, ring, c, slot, st, &n, now);

@@ -120,4 +120,18 @@ static __always_inline bool ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep
 	       BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP && !ct_ep_loopback(ep);
 }
 
+#define CT_S_IFMT	00170000
+#define CT_S_IFSOCK	0140000
+
+/* The struct sock behind file @f (read, not a BTF pointer), 0 unless it is a socket. */
+static __always_inline __u64 ct_file_sock(struct file *f)
+{
+	struct socket *so;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & CT_S_IFMT) != CT_S_IFSOCK)
+		return 0;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? (__u64)BPF_CORE_READ(so, sk) : 0;
+}
+
 #endif /* CONTRACE_SOCK_BPF_H */

@@ -1,99 +1,88 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Which socket ended a wait in poll, select or epoll. A socket that gets data (or, for a
- * listening one, a connection) calls its sk_data_ready callback, which the kernel traces
- * first; the callback then wakes every task waiting on the socket's wait queue. Here that queue
- * is read before the wakeups: a poll or select entry (func pollwake) names its polling task; an
- * epoll entry (func ep_poll_callback) names its epoll instance, whose own queue holds the tasks
- * in epoll_wait. Each such task still asleep is about to be woken by this socket: it is noted
- * in ct_woken with the socket's endpoint and its voluntary-switch count, which tells the block
- * that this wakeup ends. At that task's next switch-out, sched.bpf.c turns its pending poll
- * wait into a socket wait on that endpoint. A wait ended by anything else (an eventfd, a pipe,
- * a timer, a signal) stays poll; a socket whose data comes when no one waits costs a few loads.
+ * Which socket ended a wait in poll, select or epoll, told once per wakeup. When such a task
+ * blocks, sched.bpf.c registers in its task storage what can tell: the epoll instance it waits
+ * on, or the sockets among the fds it polls (poll_register()). When the task is woken, the
+ * kernel traces sched_waking after whatever woke it has happened: a socket's data is queued,
+ * and an epoll entry made ready is on its instance's ready list, newest last. So at that
+ * wakeup, here, the newest ready epoll entry's file, or the first registered socket with
+ * input waiting (data, a connection to accept, an error, the peer's shutdown), is the socket
+ * that ended the wait. Its endpoint is noted in the task's storage for this block; at the
+ * task's next switch-out sched.bpf.c turns its pending poll wait into a socket wait on it. A
+ * wait ended by anything else (an eventfd, a pipe, a timer, a signal) stays poll.
  *
- * The two callbacks' addresses come from /proc/kallsyms (user space sets them); without them
- * every such wait stays poll.
+ * Every wakeup on the node passes here, but only a wakeup out of poll, select or epoll does
+ * more than one task-storage lookup. An earlier version ran on sk_data_ready, once per
+ * message: on a socket-heavy storm that is dozens of runs per context switch.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "job.bpf.h"
+#include "syscalls.bpf.h"
 
-#define TASK_INTERRUPTIBLE	0x1
-#define CT_SCAN_SOCK	8	/* entries read on a socket's wait queue */
-#define CT_SCAN_EPOLL	4	/* tasks read in one epoll instance's queue */
+#define CT_TCP_LISTEN		10
+#define CT_RCV_SHUTDOWN		1
 
-const volatile __u64 targ_pollwake = 0;
-const volatile __u64 targ_ep_poll_callback = 0;
-
-/* @task (read, not a BTF pointer), if asleep, is woken now by the socket of endpoint @w. */
-static __always_inline void woken_by(struct task_struct *task, struct ct_woken *w)
+/* Has socket @sk input waiting: data, a connection to accept, an error, an end of stream? */
+static __always_inline bool sk_readable(struct sock *sk)
 {
-	struct ct_woken *old;
-	__u32 pid;
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	__u16 fam;
 
-	if (!task || !(BPF_CORE_READ(task, __state) & TASK_INTERRUPTIBLE))
-		return;
-	pid = BPF_CORE_READ(task, pid);
-	w->nvcsw = BPF_CORE_READ(task, nvcsw);
-	old = bpf_map_lookup_elem(&ct_woken, &pid);
-	/* asleep still, yet noted in this block already: a socket that came first woke it */
-	if (old && old->nvcsw == w->nvcsw)
-		return;
-	bpf_map_update_elem(&ct_woken, &pid, w, BPF_ANY);
+	if (BPF_CORE_READ(sk, sk_receive_queue.qlen) || BPF_CORE_READ(sk, sk_err) ||
+	    (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & CT_RCV_SHUTDOWN))
+		return true;
+	/* a TCP listener's connections wait in its accept queue; a unix one's in its queue */
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return (fam == CT_AF_INET || fam == CT_AF_INET6) &&
+	       BPF_CORE_READ(sk, __sk_common.skc_state) == CT_TCP_LISTEN &&
+	       BPF_CORE_READ(icsk, icsk_accept_queue.rskq_accept_head);
 }
 
-/* The tasks in epoll_wait on the epoll instance of epoll entry @e. */
-static __always_inline void epoll_waiters(struct wait_queue_entry *e, struct ct_woken *w)
+/* The socket that is waking @c out of its registered poll, select or epoll block; 0: none. */
+static __noinline __u64 waking_sock(struct ct_task *c)
 {
-	struct eppoll_entry *pe = container_of(e, struct eppoll_entry, wait);
-	struct eventpoll *ep = BPF_CORE_READ(pe, base, ep);
-	struct list_head *head, *pos;
+	struct eventpoll *ep;
+	struct list_head *last;
+	struct epitem *epi;
 
-	if (!ep)
-		return;
-	head = &ep->wq.head;
-	pos = BPF_CORE_READ(head, next);
-	for (int i = 0; i < CT_SCAN_EPOLL && pos && pos != head; i++) {
-		struct wait_queue_entry *we = container_of(pos, struct wait_queue_entry, entry);
-
-		woken_by(BPF_CORE_READ(we, private), w);
-		pos = BPF_CORE_READ(pos, next);
+	if (c->poll_epoll) {
+		ep = (struct eventpoll *)c->poll_obj[0];
+		last = BPF_CORE_READ(ep, rdllist.prev);
+		if (!last || last == &ep->rdllist)
+			return 0;
+		epi = container_of(last, struct epitem, rdllink);
+		return ct_file_sock(BPF_CORE_READ(epi, ffd.file));
 	}
+	for (__u32 i = 0; i < CT_POLL_SOCKS && i < c->poll_n; i++)
+		if (sk_readable((struct sock *)c->poll_obj[i]))
+			return c->poll_obj[i];
+	return 0;
 }
 
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(ct_sk_data_ready, const struct sock *sk)
+SEC("tp_btf/sched_waking")
+int BPF_PROG(ct_sched_waking, struct task_struct *p)
 {
-	struct socket_wq *wq = BPF_CORE_READ(sk, sk_wq);
-	struct list_head *head, *pos;
-	struct ct_woken w = {};
-	bool named = false;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
+	struct ct_task *c;
+	struct sock *sk;
+	long nr = CT_REGS_NR(regs);
 
-	if (!wq || !targ_pollwake)
+	if (nr != CT_NR_poll && nr != CT_NR_ppoll && nr != CT_NR_select && nr != CT_NR_pselect6 &&
+	    nr != CT_NR_epoll_wait && nr != CT_NR_epoll_pwait && nr != CT_NR_epoll_pwait2)
 		return 0;
-	head = &wq->wait.head;
-	pos = BPF_CORE_READ(head, next);
-	for (int i = 0; i < CT_SCAN_SOCK && pos && pos != head; i++) {
-		struct wait_queue_entry *e = container_of(pos, struct wait_queue_entry, entry);
-		__u64 fn = (__u64)BPF_CORE_READ(e, func);
-
-		if (fn == targ_pollwake || fn == targ_ep_poll_callback) {
-			if (!named) {
-				w.tcp = ct_sk_endpoint_rtt((struct sock *)sk, &w.ep);
-				w.srtt_us = w.tcp ? BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3 :
-						    0;
-				named = true;
-			}
-			if (fn == targ_pollwake) {
-				struct poll_wqueues *pw = BPF_CORE_READ(e, private);
-
-				woken_by(BPF_CORE_READ(pw, polling_task), &w);
-			} else
-				epoll_waiters(e, &w);
-		}
-		pos = BPF_CORE_READ(pos, next);
-	}
+	c = bpf_task_storage_get(&ct_tasks, p, 0, 0);
+	/* registered for the block it is in now, and not woken out of it yet */
+	if (!c || !c->poll_n || c->poll_block != p->nvcsw || c->woke_block == c->poll_block)
+		return 0;
+	sk = (struct sock *)waking_sock(c);
+	if (!sk)
+		return 0;
+	c->woke_tcp = ct_sk_endpoint_rtt(sk, &c->woke_ep);
+	c->woke_srtt_us = c->woke_tcp ? BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3 : 0;
+	barrier();
+	c->woke_block = c->poll_block;
 	return 0;
 }

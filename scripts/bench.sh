@@ -11,18 +11,21 @@
 #   3. ns per event of the block, network, fork, exec and exit programs on storms of each.
 # Absolute ns vary from run to run on a VM; the ratios measured in one run are what to quote.
 # Needs root, perf (linux-perf), bpftrace and a built tree. ROUNDS=5 PIPE_LOOPS=200000
-# MSG_LOOPS=200.
+# MSG_LOOPS=200 USER_S=120; PARTS=1 (or 3, 4, 13...) runs only those parts, STORMS=messaging
+# only that storm.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
 ROUNDS=${ROUNDS:-5}
 PIPE_LOOPS=${PIPE_LOOPS:-200000}
 MSG_LOOPS=${MSG_LOOPS:-200}
+PARTS=${PARTS:-1234}
+part() { [[ $PARTS == *$1* ]]; }
 command -v perf >/dev/null || { echo "bench: perf not found (apt-get install linux-perf)" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bench: bpftrace not found (apt-get install bpftrace)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 
 jobA=$(mkcg benchA) && jobB=$(mkcg benchB) || exit 1
-storms=(pipe messaging)
+read -r -a storms <<<"${STORMS:-pipe messaging}"
 storm_cmd() {
 	case $1 in
 	pipe) in_cg "$jobA" taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" ;;
@@ -77,7 +80,7 @@ tools=(none floor runqlat contrace)
 old=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
 echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each storm under no tracer, the floor (empty tp_btf programs on sched_switch and sched_wakeup), bpftrace's runqlat (scripts/runqlat.bt) and contrace record (everything on, two jobs), interleaved"
-for s in "${storms[@]}"; do
+part 1 && for s in "${storms[@]}"; do
 	for t in "${tools[@]}"; do : >"$TMP/$s.$t"; done
 	: >"$TMP/$s.contrace.progs"
 	for r in $(seq "$ROUNDS"); do
@@ -129,6 +132,7 @@ for s in "${storms[@]}"; do
 		| map("    \(.name): \(.t / .n | floor) ns x \(.n) runs (\(.t / $sw | floor) ns per switch)") | join("\n")' \
 		"$TMP/$s.contrace.progs"
 done
+if part 3; then
 # Block and network programs: their own ns per event, on the busiest I/O this machine does;
 # with --socket-bytes, so that the per-send and per-receive programs are measured too.
 recorder_on --socket-bytes || exit 1
@@ -172,7 +176,8 @@ recorder_on --jenkins || exit 1
 BUILD_TAG=jenkins-bench-1 cost "spawn storm under a build, 5 s" in_cg "$jobA" "$CTWORK" spawn 1000 5
 echo "  spawn: $(jq '.spawned / 5 | floor' "$TMP/cost.out") processes/s with the recorder on"
 recorder_off
-echo "recorder (storms): peak RSS $rss; BPF maps $((maps / 1024)) KiB"
+fi
+part 1 && echo "recorder (storms): peak RSS $rss; BPF maps $((maps / 1024)) KiB"
 sysctl -q kernel.bpf_stats_enabled="$old"
 
 # 4. User space: 100 jobs at 1 s windows (--jobs-under, one child cgroup each, every job a
@@ -180,6 +185,7 @@ sysctl -q kernel.bpf_stats_enabled="$old"
 # /proc/PID/stat) and resident memory, sampled every 10 s for USER_S seconds (USER_S=3600
 # for the hour the target speaks of).
 USER_S=${USER_S:-120}
+part 4 || exit 0
 parent=$(mkcg bench100) || exit 1
 for i in $(seq 100); do
 	mkdir "$parent/job$i" || exit 1

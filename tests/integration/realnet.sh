@@ -16,6 +16,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 ng=$(mkcg nginx) && cu=$(mkcg curl) && cs=$(mkcg curlsmall) && ai=$(mkcg asyncio) && ef=$(mkcg efd) &&
+	as=$(mkcg aselect) && ap=$(mkcg apoll) &&
 	srv=$(mkcg server) && ua=$(mkcg unixA) && ub=$(mkcg unixB) || exit 1
 port=$((20000 + $$ % 10000))	# below the ephemeral range (32768-): a service port
 www=$TMP/www
@@ -48,7 +49,7 @@ for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; 
 
 rec_start "$TMP/r" -i 1 --job nginx="$ng" --job curl="$cu" --job asyncio="$ai" \
 	--job efd="$ef" --job server="$srv" --job curlsmall="$cs" --job unixA="$ua" \
-	--job unixB="$ub" || exit 1
+	--job unixB="$ub" --job aselect="$as" --job apoll="$ap" || exit 1
 # 1. three downloads of 6 MB at 4 MB/s: about 1.5 s each
 for i in 1 2 3; do
 	in_cg "$cu" curl -sf -o /dev/null -w '%{time_connect} %{time_total}\n' \
@@ -63,7 +64,19 @@ in_cg "$cs" curl -sf "${outs[@]}" -w '%{time_pretransfer} %{time_starttransfer}\
 in_cg "$srv" "$CTWORK" server $((port + 1)) 20 100 >"$TMP/srv1" &
 PIDS+=($!)
 for i in $(seq 50); do grep -q listening "$TMP/srv1" && break; sleep 0.1; done
+# 2b. the same loop blocking in select() and in poll() (more than one fd: its connections and
+# its own wake-up socket), at the same time, each on a server of its own
+for k in 4 5; do
+	in_cg "$srv" "$CTWORK" server $((port + k)) 20 100 >"$TMP/srv$k" &
+	PIDS+=($!)
+	for i in $(seq 50); do grep -q listening "$TMP/srv$k" && break; sleep 0.1; done
+done
+in_cg "$as" python3 "$TOP/tests/workload/aioclient.py" 127.0.0.1 $((port + 4)) 4 25 select >"$TMP/aselect" &
+pas=$!
+in_cg "$ap" python3 "$TOP/tests/workload/aioclient.py" 127.0.0.1 $((port + 5)) 4 25 poll >"$TMP/apoll" &
+pap=$!
 in_cg "$ai" python3 "$TOP/tests/workload/aioclient.py" 127.0.0.1 $((port + 1)) 4 25 >"$TMP/aio"
+wait $pas $pap
 # 3. eventfd + socket: 40 requests answered after 30 ms
 in_cg "$srv" "$CTWORK" server $((port + 2)) 30 40 >"$TMP/srv2" &
 PIDS+=($!)
@@ -120,6 +133,12 @@ by_own_clock "asyncio (4 connections, one thread): socket wait on 127.0.0.1:$((p
 	"$(ep "$w" asyncio "127.0.0.1:$((port + 1))" ns)" "$(field "$aio" sock_wait_ns)" \
 	"$(field "$aio" run_delay_ns)" "$(field "$aio" oncpu_ns)"
 check "asyncio: 100 requests made" test "$(field "$aio" requests)" -eq 100
+for k in 4:select 5:poll; do
+	out=$(tail -1 "$TMP/a${k#*:}")
+	by_own_clock "asyncio in ${k#*:}() (4 connections and its wake-up socket): socket wait on 127.0.0.1:$((port + ${k%:*})) vs its loop's own clock" \
+		"$(ep "$w" "a${k#*:}" "127.0.0.1:$((port + ${k%:*}))" ns)" "$(field "$out" sock_wait_ns)" \
+		"$(field "$out" run_delay_ns)" "$(field "$out" oncpu_ns)"
+done
 
 efd_out=$(tail -1 "$TMP/efd")
 by_own_clock "C client polling an eventfd and its socket: socket wait vs its polls the socket ended" \

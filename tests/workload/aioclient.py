@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """A multiplexing client on Python's stdlib asyncio: CONNS connections to ADDR:PORT in one
 thread, each sending N one-byte requests, one at a time, and reading the one-byte answer.
-  aioclient.py ADDR PORT CONNS N
+  aioclient.py ADDR PORT CONNS N [SELECTOR]
+SELECTOR: epoll (the default on Linux), poll or select: the system call its loop blocks in,
+on its connections and its own wake-up socket.
 By its own clock it prints one JSON line: the time its event loop spent blocked in the
 selector in calls that returned a socket ready ("sock_wait_ns") and in calls that returned
 nothing ("idle_ns"), the requests made, and the kernel's count of its thread's time on CPU
@@ -14,10 +16,12 @@ import sys
 import time
 
 addr, port, conns, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+base = {"epoll": selectors.EpollSelector, "poll": selectors.PollSelector,
+        "select": selectors.SelectSelector}[sys.argv[5] if len(sys.argv) > 5 else "epoll"]
 clock = {"sock_wait_ns": 0, "idle_ns": 0}
 
 
-class TimedSelector(selectors.DefaultSelector):
+class TimedSelector(base):
     """The loop's selector, timing every blocking select by what ended it."""
 
     def select(self, timeout=None):

@@ -129,31 +129,6 @@ static bool has_sched_info(const char *btf_path)
 }
 
 /*
- * The wake-up callbacks of poll/select and epoll, for wake.bpf.c to tell a socket's waiters
- * apart; without them (no /proc/kallsyms addresses) those waits stay poll, and it says so.
- */
-static void poll_callbacks(struct contrace *s)
-{
-	FILE *f = fopen("/proc/kallsyms", "re");
-	unsigned long long a;
-	char line[256], type, name[128];
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %127s", &a, &type, name) != 3 || !a)
-			continue;
-		if (!strcmp(name, "pollwake"))
-			s->rodata->targ_pollwake = a;
-		else if (!strcmp(name, "ep_poll_callback"))
-			s->rodata->targ_ep_poll_callback = a;
-	}
-	if (f)
-		fclose(f);
-	if (!s->rodata->targ_pollwake || !s->rodata->targ_ep_poll_callback)
-		ct_err("note: /proc/kallsyms gives no address for pollwake or ep_poll_callback: "
-		       "waits in poll, select and epoll stay 'poll', even those a socket ended");
-}
-
-/*
  * Programs whose tracepoint this kernel lacks are not loaded (block_io_start: 6.5,
  * sock_send_length: 6.3); their names are kept for the session header. The scheduler's are
  * required: without them attach fails and says so.
@@ -245,7 +220,6 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 		bpf_program__set_autoload(s->progs.ct_sched_process_exit, false);
 	}
 	port_range(s);
-	poll_callbacks(s);
 	skip_missing(t, o->btf_path);
 	t->socket_bytes = o->socket_bytes;
 	if (!o->socket_bytes) {
