@@ -26,7 +26,6 @@ struct ct_sched_cnt {
 
 struct ct_task {
 	__u64 out_ts;		/* its last traced switch-out (0: none yet) */
-	__u64 in_ts;		/* its last traced switch-in */
 	struct ct_sched_cnt cnt;	/* the counters at out_ts */
 	__u64 cset;		/* css_set the job was resolved from */
 	__u64 file;		/* file last classified by its mode... */

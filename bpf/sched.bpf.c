@@ -91,6 +91,29 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	return c->file_reason;
 }
 
+/*
+ * If fd @fd of an fd table whose array is at @fds is a socket, @c polls it: one more of its
+ * poll_obj, up to CT_POLL_SOCKS. A global function, verified once: the loops that call it
+ * keep no count the verifier would have to follow (poll_n is in memory).
+ */
+__noinline int ct_poll_add(struct ct_task *c, __u64 fds, __u32 max_fds, __s32 fd)
+{
+	struct file *f = NULL;
+	__u32 n;
+	__u64 sk;
+
+	if (!c || fd < 0 || fd >= max_fds)
+		return 0;
+	bpf_probe_read_kernel(&f, sizeof(f), (void *)(fds + (__u64)fd * sizeof(f)));
+	sk = ct_file_sock(f);
+	n = c->poll_n;
+	if (!sk || n >= CT_POLL_SOCKS)
+		return 0;
+	c->poll_obj[n & (CT_POLL_SOCKS - 1)] = sk;
+	c->poll_n = n + 1;
+	return 1;
+}
+
 struct ct_pollfd {
 	int fd;
 	short events, revents;
@@ -98,6 +121,13 @@ struct ct_pollfd {
 
 #define CT_POLL_READ	8	/* pollfds read of one poll: its first ones */
 #define CT_POLLIN	0x0043	/* POLLIN | POLLPRI | POLLRDNORM */
+
+/* @c is registered for the block that began at its switch-out now: written last. */
+static __always_inline void poll_registered(struct ct_task *c)
+{
+	barrier();
+	c->poll_block = c->cnt.nvcsw;
+}
 
 /*
  * @t blocks in poll, select or epoll (@nr) on more than one fd: register what its wakeup
@@ -111,10 +141,10 @@ struct ct_pollfd {
 static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 				     struct pt_regs *regs, long nr)
 {
+	struct fdtable *fdt = t->files->fdt;
+	__u32 max_fds = fdt->max_fds, nfds;
 	struct ct_pollfd p[CT_POLL_READ];
-	__u64 sk, bits = 0;
-	__u32 n = 0, nfds;
-	__u64 sz;
+	__u64 fds = 0, bits = 0, sz;
 	struct file *f;
 
 	c->poll_n = 0;
@@ -125,19 +155,23 @@ static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 			return;
 		c->poll_obj[0] = (__u64)BPF_CORE_READ(f, private_data);
 		c->poll_epoll = 1;
-		n = 1;
-	} else if (nr == CT_NR_poll || nr == CT_NR_ppoll) {
+		c->poll_n = 1;
+		poll_registered(c);
+		return;
+	}
+	/* the fd array's address, as a number for ct_poll_add() */
+	if (bpf_probe_read_kernel(&fds, sizeof(fds), &fdt->fd))
+		return;
+	if (nr == CT_NR_poll || nr == CT_NR_ppoll) {
 		nfds = CT_REGS_ARG2(regs);
 		/* masked: the verifier wants the size bounded from both sides */
 		sz = ((nfds < CT_POLL_READ ? nfds : CT_POLL_READ) * sizeof(p[0])) & 0x78;
 		if (sz > sizeof(p) || bpf_probe_read_user(p, sz, (void *)CT_REGS_ARG1(regs)))
 			return;
-		for (__u32 i = 0; i < CT_POLL_READ && i < nfds && n < CT_POLL_SOCKS; i++) {
+		for (__u32 i = 0; i < CT_POLL_READ && i < nfds; i++) {
 			if (p[i].fd < 0 || !(p[i].events & CT_POLLIN))
 				continue;
-			sk = ct_file_sock(fd_file(t, p[i].fd));
-			if (sk)
-				c->poll_obj[n++ & (CT_POLL_SOCKS - 1)] = sk;
+			ct_poll_add(c, fds, max_fds, p[i].fd);
 		}
 	} else {
 		/* select, pselect6: the read set's first word */
@@ -145,17 +179,14 @@ static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 		if (!CT_REGS_ARG2(regs) || bpf_probe_read_user(&bits, sizeof(bits),
 							      (void *)CT_REGS_ARG2(regs)))
 			return;
-		for (__u32 fd = 0; fd < 64 && fd < nfds && n < CT_POLL_SOCKS; fd++) {
-			if (!(bits & (1ULL << fd)))
+		/* tested, never shifted in place: the verifier then keeps one state per fd */
+		for (__u32 fd = 0; fd < 64 && fd < nfds; fd++) {
+			if (!((bits >> fd) & 1))
 				continue;
-			sk = ct_file_sock(fd_file(t, fd));
-			if (sk)
-				c->poll_obj[n++ & (CT_POLL_SOCKS - 1)] = sk;
+			ct_poll_add(c, fds, max_fds, fd);
 		}
 	}
-	c->poll_n = n;
-	barrier();
-	c->poll_block = c->cnt.nvcsw;
+	poll_registered(c);
 }
 
 /*
@@ -316,21 +347,35 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 }
 
 /*
+ * Was @t, running on this CPU now, switched in with a tracepoint watching, since its last
+ * switch-out? Then *@t_in is when. The CPU's ring keeps what its newest traced switch put on
+ * it: nothing since can have replaced @t, which has been running ever since.
+ */
+static __always_inline bool switched_in(struct ct_ring *ring, struct task_struct *t,
+					struct ct_task *c, __u64 *t_in)
+{
+	if (!ring || ring->cur_task != (__u64)t || ring->cur_in < c->out_ts)
+		return false;
+	*t_in = ring->cur_in;
+	return true;
+}
+
+/*
  * Charge @c's interval, from its previous traced switch-out to @now, during which its counters
  * went from c->cnt to @n. On CPU and queued come from the counters; the rest of the interval
  * it was blocked, for the reason decided at the previous switch-out. If it was preempted then,
  * it never blocked: the rest is time it held the CPU that the scheduler's task clock leaves
  * out (the hypervisor's steal, interrupts), counted apart as stolen, never as on CPU.
  */
-static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_task *c,
-				    __u32 slot, struct ct_job_stats *st,
+static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct task_struct *t,
+				    struct ct_task *c, __u32 slot, struct ct_job_stats *st,
 				    const struct ct_sched_cnt *n, __u64 now)
 {
 	__u64 wall = now - c->out_ts, exec = n->exec - c->cnt.exec;
 	__u64 delay = n->delay - c->cnt.delay, runs = n->runs - c->cnt.runs;
 	__u64 off = wall > exec + delay ? wall - exec - delay : 0;
-	__u64 waits = runs ?: (delay ? 1 : 0), t_in;
-	bool seen_in = c->in_ts >= c->out_ts;
+	__u64 waits = runs ?: (delay ? 1 : 0), t_in = 0;
+	bool seen_in = switched_in(ring, t, c, &t_in);
 	__u64 r;
 
 	st->oncpu_ns += exec;
@@ -344,8 +389,8 @@ static __always_inline void account(__u32 cpu, struct ct_ring *ring, struct ct_t
 		ct_hist_add(cpu, slot, CT_HIST_RUNQ, delay / waits, waits);
 	}
 	/* Its run began when it was switched in: traced, or its on-CPU time ago. */
-	t_in = seen_in ? c->in_ts : now - exec;
 	if (!seen_in) {
+		t_in = now - exec;
 		st->repaired++;
 		st->repaired_ns += wall;
 		if (ring)
@@ -436,7 +481,7 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 		poll_ended(c);
 	/* A task that was already running when recording began is counted from here on. */
 	if (task_begun(prev, c) && st)
-		account(cpu, ring, c, slot, st, &n, now);
+		account(cpu, ring, prev, c, slot, st, &n, now);
 	c->cnt = n;
 	c->out_ts = now;
 	charge_majflt(prev, c, st);
@@ -476,19 +521,24 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			pslot = CT_SLOT_OTHER;
 		}
 	}
-	if (ring)
-		ring_push(ring, pslot, now);
-	if (next->pid) {
+	/*
+	 * next's job is looked up only to count a preemption by it: its task storage is the one
+	 * cache miss too many on a busy node. What the ring needs of a switch-in is the task and
+	 * when; its slot matters only for a CPU whose next switch goes untraced, which this
+	 * kernel does only out of the idle task.
+	 */
+	if (runnable && next->pid) {
 		c = ct_task_get(next);
-		if (c) {
-			nslot = ct_job_of(next, c);
-			c->in_ts = now;
-		} else {
-			nslot = CT_SLOT_OTHER;
-		}
+		nslot = c ? ct_job_of(next, c) : CT_SLOT_OTHER;
+	} else if (next->pid) {
+		nslot = CT_SLOT_OTHER;
 	}
-	if (ring)
+	if (ring) {
+		ring_push(ring, pslot, now);
 		ring->cur = nslot;
+		ring->cur_task = (__u64)next;
+		ring->cur_in = now;
+	}
 	if (runnable && next->pid) {
 		pair = ct_pair_of(cpu, pslot, nslot);
 		if (pair)
@@ -511,29 +561,33 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	struct ct_sched_cnt n;
 	struct ct_ring *ring;
 	struct ct_task *c;
-	__u64 now;
+	__u64 now, t_in;
 	__u32 cpu;
 
 	if (task != bpf_get_current_task_btf())
 		return 0;
 	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
-	if (!c || !task_begun(task, c) || c->in_ts < c->out_ts)
+	if (!c || !task_begun(task, c))
+		return 0;
+	cpu = bpf_get_smp_processor_id();
+	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
+	if (!switched_in(ring, task, c, &t_in))
 		return 0;
 	now = bpf_ktime_get_ns();
-	cpu = bpf_get_smp_processor_id();
 	st = ct_stats_of(cpu, c->job);	/* the cached job: the one it is leaving */
 	sched_cnt(task, &n);
 	/*
 	 * Its sum_exec_runtime is brought up to date only at ticks and switches. Off CPU since
 	 * its last switch-out until its traced switch-in, it had run for c->cnt.exec then.
 	 */
-	n.exec = c->cnt.exec + (now - c->in_ts);
-	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
+	n.exec = c->cnt.exec + (now - t_in);
 	if (st)
-		account(cpu, ring, c, c->job, st, &n, now);
+		account(cpu, ring, task, c, c->job, st, &n, now);
 	charge_majflt(task, c, st);
 	c->cnt = n;
-	c->out_ts = c->in_ts = now;
+	c->out_ts = now;
+	if (ring)
+		ring->cur_in = now;	/* as if switched in now: its next switch-out sees it */
 	c->blocked = 0;
 	return 0;
 }

@@ -97,6 +97,8 @@ struct ct_ring {
 	__u32 slot[CT_RING];
 	__u32 cur;		/* the slot the newest traced switch put on the CPU */
 	__u64 head;		/* slices pushed so far; the next goes to head % CT_RING */
+	__u64 cur_task;		/* the task it put there (a task_struct's address)... */
+	__u64 cur_in;		/* ...and when */
 };
 
 /* Key of the cgroup -> job map. */
