@@ -225,6 +225,24 @@ ssize_t ct_read_file(const char *path, char *buf, size_t len)
 	return total;
 }
 
+ssize_t ct_pread_file(int fd, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+
+	while ((size_t)total + 1 < len) {
+		n = pread(fd, buf + total, len - 1 - (size_t)total, total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	return total;
+}
+
 void ct_buf_add(struct ct_buf *b, const void *data, size_t len)
 {
 	if (b->len + len + 1 > b->cap) {

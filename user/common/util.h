@@ -48,6 +48,8 @@ uint64_t ct_env_hash(uint32_t var, size_t varlen, const char *value, size_t len)
 int ct_write_all(int fd, const void *buf, size_t len);
 /* Read a small file (at most @len - 1 bytes) into @buf, NUL-terminated; bytes read or -errno. */
 ssize_t ct_read_file(const char *path, char *buf, size_t len);
+/* The same from an open file, read again from its start: a counter file kept open. */
+ssize_t ct_pread_file(int fd, char *buf, size_t len);
 
 /* A growable byte buffer; always NUL-terminated after the first add. Aborts on OOM. */
 struct ct_buf {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "histo.h"
@@ -61,17 +63,76 @@ static const char *const memstat_keys[] = {
 	"workingset_refault_file", NULL,
 };
 
-/*
- * Read a counter file (@psi: pressure format, else "key value" lines, only @keys if not NULL);
- * false when absent or unreadable.
- */
+/* Parse counter file text (@psi: pressure format, else "key value" lines, only @keys). */
+static bool parse_kv(const char *buf, bool psi, const char *const *keys, struct ct_kv *kv)
+{
+	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat_keys(buf, keys, kv));
+}
+
+/* Read a counter file; false when absent or unreadable. */
 static bool read_kv(const char *path, bool psi, const char *const *keys, struct ct_kv *kv)
 {
 	char buf[16384];
 
 	if (ct_read_file(path, buf, sizeof(buf)) <= 0)
 		return false;
-	return !(psi ? kv__parse_psi(buf, kv) : kv__parse_flat_keys(buf, keys, kv));
+	return parse_kv(buf, psi, keys, kv);
+}
+
+#define CT_KRETRY 8	/* windows between looks for a cgroup file that was absent */
+
+static void kfiles_close(struct window *w, struct job_sample *c)
+{
+	for (int k = 0; k < CT_KFILES; k++) {
+		if (c->kfd[k]) {
+			close(c->kfd[k] - 1);
+			w->kfd_open--;
+		}
+		c->kfd[k] = 0;
+		c->kretry[k] = 0;
+	}
+}
+
+/*
+ * Cgroup file @k of job @j now. The files stay open from one window to the next (100 jobs
+ * would otherwise be 500 path lookups a second); one that fails to read (its cgroup removed)
+ * is closed and opened again, one that is absent is looked for again every CT_KRETRY windows.
+ */
+static bool kfile_read(struct window *w, struct job_sample *c, const struct ct_job *j, int k,
+		       struct ct_kv *kv)
+{
+	char path[CT_FILE_LEN], buf[16384];
+	ssize_t n = -1;
+	int fd;
+
+	if (c->kfd[k] && (n = ct_pread_file(c->kfd[k] - 1, buf, sizeof(buf))) < 0) {
+		close(c->kfd[k] - 1);
+		c->kfd[k] = 0;
+		w->kfd_open--;
+	}
+	if (!c->kfd[k]) {
+		if (c->kretry[k]) {
+			c->kretry[k]--;
+			return false;
+		}
+		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				c->kretry[k] = CT_KRETRY - 1;
+			return false;
+		}
+		n = ct_pread_file(fd, buf, sizeof(buf));
+		/* kept open within a budget of this process's fds, else read by path each time */
+		if (w->kfd_open < w->kfd_budget) {
+			c->kfd[k] = fd + 1;
+			w->kfd_open++;
+		} else {
+			close(fd);
+		}
+	}
+	return n > 0 && parse_kv(buf, k <= CT_KF_LAST_PSI,
+				 k == CT_KF_MEMORY_STAT ? memstat_keys : NULL, kv);
 }
 
 /* @j's cumulative counters now into @c's cur (or base): tracer totals, cgroupfs cross-checks. */
@@ -80,17 +141,13 @@ static void sample_read(struct window *w, const struct ct_job *j, bool base)
 	struct job_sample *c = &w->samples[j->slot];
 	struct ct_kv *kv = base ? c->kbase : c->kcur;
 	bool *ok = base ? c->kbase_ok : c->kcur_ok;
-	char path[CT_FILE_LEN];
 
 	tracer__read(w->tr, j->slot, base ? &c->base : &c->cur);
-	for (int k = 0; k < CT_KFILES; k++) {
-		ok[k] = false;
-		if (!ct_job_has_cgroup(j))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", j->cg.path, ct_kfile_names[k]);
-		ok[k] = read_kv(path, k <= CT_KF_LAST_PSI, k == CT_KF_MEMORY_STAT ? memstat_keys : NULL,
-				&kv[k]);
-	}
+	/* a job's baseline: the slot's files, if any, were another job's */
+	if (base)
+		kfiles_close(w, c);
+	for (int k = 0; k < CT_KFILES; k++)
+		ok[k] = ct_job_has_cgroup(j) && kfile_read(w, c, j, k, &kv[k]);
 }
 
 /* A job took its slot: the slot's counters as they are now are its baseline. */
@@ -136,10 +193,14 @@ static void on_unslotted(void *arg, struct ct_unslotted *u, bool added, bool fre
 
 int window__init(struct window *w, struct jobs *js, struct tracer *tr)
 {
+	struct rlimit nofile;
 	memset(w, 0, sizeof(*w));
 	w->tr = tr;
 	w->max_jobs = js->max_jobs;
 	w->samples = calloc(js->max_jobs, sizeof(*w->samples));
+	/* cgroup files kept open: half of what this process may open, the rest for all else */
+	w->kfd_budget = getrlimit(RLIMIT_NOFILE, &nofile) || nofile.rlim_cur == RLIM_INFINITY ?
+				1024 : (int)(nofile.rlim_cur / 2);
 	if (!w->samples)
 		return -ENOMEM;
 	names__set_unix_lookup(tracer__unix_name, tr);
@@ -244,6 +305,7 @@ void window__start(struct window *w)
 void window__free(struct window *w)
 {
 	for (uint32_t s = 0; w->samples && s < w->max_jobs; s++) {
+		kfiles_close(w, &w->samples[s]);
 		totals__free(&w->samples[s].base);
 		totals__free(&w->samples[s].cur);
 	}

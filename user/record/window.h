@@ -30,6 +30,8 @@ struct job_sample {
 	struct ct_totals base, cur;	/* rows allocated when a job first takes the slot */
 	struct ct_kv kbase[CT_KFILES], kcur[CT_KFILES];
 	bool kbase_ok[CT_KFILES], kcur_ok[CT_KFILES];
+	int kfd[CT_KFILES];	/* the files kept open, fd + 1 (0: not open) */
+	uint8_t kretry[CT_KFILES];	/* samples until an absent file is looked for again */
 };
 
 /*
@@ -40,6 +42,7 @@ struct window {
 	struct tracer *tr;
 	uint32_t max_jobs;
 	struct job_sample *samples;	/* [max_jobs], by slot */
+	int kfd_open, kfd_budget;	/* cgroup files kept open, and how many may be */
 	uint64_t seq;
 	uint64_t start_real, end_real;	/* CLOCK_REALTIME ns */
 	uint64_t start_mono, end_mono;
