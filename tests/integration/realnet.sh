@@ -8,7 +8,8 @@
 #      requests as "serve", none as socket wait.
 #   2. Python's stdlib asyncio, 4 connections in one thread, against a server answering each
 #      request after 20 ms, one at a time: socket wait on the endpoint vs the time its event
-#      loop spent blocked in calls that returned a ready socket.
+#      loop spent blocked in calls that returned a ready socket. The same loop also over
+#      select() and poll() (its selectors.SelectSelector and PollSelector), 5 sockets each.
 #   3. a C client polling an eventfd (ticked every 7 ms) and its socket: socket wait vs its
 #      polls the socket ended, poll vs those only the eventfd ended.
 #   4. a server's retransmits on the sockets it accepted, without --socket-bytes.
