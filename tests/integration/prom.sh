@@ -110,12 +110,16 @@ check "recorder stops cleanly" rec_stop
 kill "$prom"
 wait "$prom" 2>/dev/null
 
-# 300 short-lived jobs: children of a --jobs-under parent, made, used and removed in turn. A
-# child removed before the recorder's inotify wake-up is never a job (its CPU is the parent's).
+# 300 short-lived jobs: children of a --jobs-under parent, each made, then used and removed. All
+# exist before any is used, and there are slots for all, so that all 300 are jobs however fast
+# this machine runs the loop (made, used and removed in turn, with 64 slots, how many became
+# jobs was the number of windows the loop lasted times the slots freed in each).
 par=$(mkcg many) || exit 1
-rec_start "$TMP/m" -i 1 --listen "127.0.0.1:$((port + 1))" --jobs-under "$par" || exit 1
+rec_start "$TMP/m" -i 1 --max-jobs 512 --listen "127.0.0.1:$((port + 1))" --jobs-under "$par" || exit 1
+for i in $(seq 300); do mkdir "$par/b$i" || exit 1; done
+sleep 1.5
 for i in $(seq 300); do
-	mkdir "$par/b$i" && in_cg "$par/b$i" /bin/true && rmdir "$par/b$i"
+	in_cg "$par/b$i" /bin/true && rmdir "$par/b$i"
 done
 sleep 2.5
 curl -s "127.0.0.1:$((port + 1))/metrics" >"$TMP/many"
