@@ -23,9 +23,6 @@
 #define TASK_INTERRUPTIBLE	0x1
 #define TASK_UNINTERRUPTIBLE	0x2
 #define TASK_DEAD		0x80
-#define S_IFMT			00170000
-#define S_IFSOCK		0140000
-#define S_IFIFO			0010000
 
 
 /*
@@ -115,9 +112,9 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	if (!f)
 		return fallback;
 	if (c->file != (__u64)f || connecting) {
-		m = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+		m = BPF_CORE_READ(f, f_inode, i_mode) & CT_S_IFMT;
 		c->file = (__u64)f;
-		c->file_reason = m == S_IFSOCK ? CT_OFF_SOCKET : m == S_IFIFO ? CT_OFF_PIPE :
+		c->file_reason = m == CT_S_IFSOCK ? CT_OFF_SOCKET : m == CT_S_IFIFO ? CT_OFF_PIPE :
 									       CT_FILE_NONE;
 		if (c->file_reason == CT_OFF_SOCKET)
 			file_endpoint(f, c);
@@ -125,13 +122,9 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	if (c->file_reason == CT_FILE_NONE)
 		return fallback;
 	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
-	/* TCP's smoothed RTT as the wait begins (srtt_us holds 8 x the RTT in us). */
-	if (c->ep_ok && c->ep_tcp) {
-		/* A local: CO-RE relocates only the kernel's own types in the expression. */
-		struct tcp_sock *tp = (struct tcp_sock *)c->sk;
-
-		c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	}
+	/* TCP's smoothed RTT as the wait begins */
+	if (c->ep_ok && c->ep_tcp)
+		c->srtt_us = ct_sk_srtt_us((struct sock *)c->sk);
 	return c->file_reason;
 }
 
@@ -193,7 +186,7 @@ static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 
 	c->poll_n = 0;
 	c->poll_epoll = 0;
-	if (nr == CT_NR_epoll_wait || nr == CT_NR_epoll_pwait || nr == CT_NR_epoll_pwait2) {
+	if (ct_nr_epoll(nr)) {
 		f = fd_file(t, CT_REGS_ARG1(regs));
 		if (!f)
 			return;
@@ -579,22 +572,22 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	 * when; its slot matters only for a CPU whose next switch goes untraced, which this
 	 * kernel does only out of the idle task.
 	 */
-	if (runnable && next->pid) {
-		c = ct_task_get(next);
-		nslot = c ? ct_job_of(next, c) : CT_SLOT_OTHER;
-	} else if (next->pid) {
+	if (next->pid) {
 		nslot = CT_SLOT_OTHER;
+		if (runnable) {
+			c = ct_task_get(next);
+			if (c)
+				nslot = ct_job_of(next, c);
+			pair = ct_pair_of(cpu, pslot, nslot);
+			if (pair)
+				pair->preempts++;
+		}
 	}
 	if (ring) {
 		ring_push(ring, pslot, now);
 		ring->cur = nslot;
 		ring->cur_task = (__u64)next;
 		ring->cur_in = now;
-	}
-	if (runnable && next->pid) {
-		pair = ct_pair_of(cpu, pslot, nslot);
-		if (pair)
-			pair->preempts++;
 	}
 	return 0;
 }

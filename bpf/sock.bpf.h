@@ -122,6 +122,13 @@ static __always_inline bool ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep
 
 #define CT_S_IFMT	00170000
 #define CT_S_IFSOCK	0140000
+#define CT_S_IFIFO	0010000
+
+/* TCP's smoothed RTT of socket @sk in us (srtt_us holds 8 x the RTT in us). */
+static __always_inline __u32 ct_sk_srtt_us(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
+}
 
 /* The struct sock behind file @f (read, not a BTF pointer), 0 unless it is a socket. */
 static __always_inline __u64 ct_file_sock(struct file *f)

@@ -68,10 +68,8 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	struct ct_task *c;
 	struct sock *sk;
-	long nr = CT_REGS_NR(regs);
 
-	if (nr != CT_NR_poll && nr != CT_NR_ppoll && nr != CT_NR_select && nr != CT_NR_pselect6 &&
-	    nr != CT_NR_epoll_wait && nr != CT_NR_epoll_pwait && nr != CT_NR_epoll_pwait2)
+	if (!ct_nr_polls(CT_REGS_NR(regs)))
 		return 0;
 	c = bpf_task_storage_get(&ct_tasks, p, 0, 0);
 	/* registered for the block it is in now, and not woken out of it yet */
@@ -81,7 +79,7 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 	if (!sk)
 		return 0;
 	c->woke_tcp = ct_sk_endpoint_rtt(sk, &c->woke_ep);
-	c->woke_srtt_us = c->woke_tcp ? BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3 : 0;
+	c->woke_srtt_us = c->woke_tcp ? ct_sk_srtt_us(sk) : 0;
 	barrier();
 	c->woke_block = c->poll_block;
 	return 0;
