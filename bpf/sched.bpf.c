@@ -27,24 +27,38 @@
 
 /*
  * CLOCK_MONOTONIC less the scheduler's clock, for the one program that runs where the
- * scheduler's clock may be a tick old (cgroup_attach_task). Sampled every CT_OFF_EVERY switches
- * of a CPU; a sample taken when the scheduler skipped its clock update is too large, so the
- * smallest is kept, and a fresh one taken now and then to follow the clocks' slow drift.
+ * scheduler's clock may be a tick old (cgroup_attach_task). A sample taken at a switch where
+ * the scheduler skipped its clock update is too large (by up to the time the CPU took to reach
+ * the switch: 13 ms was seen), so the smallest sample is used. Each CPU samples its first
+ * CT_OFF_EARLY switches (recording has just begun: the estimate is needed at once) and then
+ * every CT_OFF_EVERY-th; to follow the clocks' slow drift, the smallest of each
+ * CT_OFF_EPOCH samples replaces the estimate, never a single sample.
  */
 __s64 ct_mono_off = 0;
 bool ct_mono_set = false;
+__s64 ct_mono_epoch_min = 0;
+__u32 ct_mono_epoch_n = 0;
+#define CT_OFF_EARLY 64
 #define CT_OFF_EVERY 256
+#define CT_OFF_EPOCH 64
 
 static __always_inline void mono_sample(struct ct_ring *ring, __u64 now)
 {
 	__s64 off;
 
-	if (!ring || ring->head % CT_OFF_EVERY)
+	if (!ring || (ring->head >= CT_OFF_EARLY && ring->head % CT_OFF_EVERY))
 		return;
 	off = (__s64)(bpf_ktime_get_ns() - now);
-	if (!ct_mono_set || off < ct_mono_off || !(ring->head % (CT_OFF_EVERY * 64))) {
+	if (!ct_mono_set || off < ct_mono_off) {
 		ct_mono_off = off;
 		ct_mono_set = true;
+	}
+	/* both CPUs may race here: a lost update only delays the next epoch's estimate */
+	if (!ct_mono_epoch_n || off < ct_mono_epoch_min)
+		ct_mono_epoch_min = off;
+	if (++ct_mono_epoch_n >= CT_OFF_EPOCH) {
+		ct_mono_off = ct_mono_epoch_min;
+		ct_mono_epoch_n = 0;
 	}
 }
 
