@@ -543,9 +543,8 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 /*
  * A task moved itself to another cgroup (a shell that joins a job's cgroup, then execs the
  * job: it ran about 5 ms before, forking and exec'ing). Close its interval now, in the job it
- * was in, so that the job it joins is charged from here: it has been on CPU since its traced
- * switch-in. Moves of other tasks are left to their next switch-out; the tracepoint names only
- * a thread group's leader.
+ * was in, so that the job it joins is charged from here. Moves of other tasks are left to
+ * their next switch-out; the tracepoint names only a thread group's leader.
  */
 SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task)
@@ -562,25 +561,29 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
 	if (!c || !task_begun(task, c))
 		return 0;
+	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
 	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
-	if (!switched_in(ring, task, c, &t_in))
-		return 0;
-	now = bpf_ktime_get_ns();
 	st = ct_stats_of(cpu, c->job);	/* the cached job: the one it is leaving */
 	sched_cnt(task, &n);
 	/*
 	 * Its sum_exec_runtime is brought up to date only at ticks and switches. Off CPU since
-	 * its last switch-out until its traced switch-in, it had run for c->cnt.exec then.
+	 * its last switch-out until its traced switch-in, it had run for c->cnt.exec then. Its
+	 * switch-in untraced (out of idle, on some kernels), the counter as it stands is at most
+	 * a tick old: that much of its run before the move may go to the job it joins, rather
+	 * than all of it.
 	 */
-	n.exec = c->cnt.exec + (now - t_in);
+	if (switched_in(ring, task, c, &t_in))
+		n.exec = c->cnt.exec + (now - t_in);
 	if (st)
 		account(cpu, ring, task, c, c->job, st, &n, now);
 	charge_majflt(task, c, st);
 	c->cnt = n;
 	c->out_ts = now;
-	if (ring)
-		ring->cur_in = now;	/* as if switched in now: its next switch-out sees it */
+	if (ring) {	/* as if switched in now: its next switch-out sees it */
+		ring->cur_task = (__u64)task;
+		ring->cur_in = now;
+	}
 	c->blocked = 0;
 	return 0;
 }

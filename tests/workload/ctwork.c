@@ -462,8 +462,8 @@ int main(int argc, char **argv)
 	pthread_t t1;
 	int ret = 0;
 
-	/* Its time before the move (fork, exec): charged to the job when the switch into it was
-	 * not traced, as the move cannot then be placed within its run. */
+	/* Its time before the move (fork, exec): up to a tick of it may be charged to the job
+	 * when the switch into it was not traced (the move is then placed by its runtime). */
 	schedstat(&pre_on, &pre_d);
 	getrusage(RUSAGE_SELF, &ru0);
 	if (getenv("CTWORK_CGROUP") && join_cgroup(getenv("CTWORK_CGROUP")))
