@@ -49,7 +49,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # Fuzz targets: libFuzzer with ASan/UBSan, each linked with the user code it exercises.
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB := user/record/cgroup.c user/common/histo.c user/common/util.c user/pstats/pstats.c \
+FUZZ_LIB := user/record/cgroup.c user/common/histo.c user/common/jw.c user/common/util.c user/pstats/pstats.c \
 	user/common/progress.c user/snapshot/redact.c user/common/span.c user/snapshot/logcopy.c \
 	user/common/names.c user/common/safefile.c user/common/schema.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

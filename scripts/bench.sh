@@ -12,7 +12,8 @@
 # Absolute ns vary from run to run on a VM; the ratios measured in one run are what to quote.
 # Needs root, perf (linux-perf), bpftrace and a built tree. ROUNDS=5 PIPE_LOOPS=200000
 # MSG_LOOPS=200 USER_S=120; PARTS=1 (or 3, 4, 13...) runs only those parts, STORMS=messaging
-# only that storm.
+# only that storm; PEER_CONTRACE=/path/to/another/contrace runs that build's recorder beside
+# this one in part 4, on the same jobs, and prints the ratio of their CPU.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
 ROUNDS=${ROUNDS:-5}
@@ -193,10 +194,17 @@ for i in $(seq 100); do
 	PIDS+=($!)
 done
 rec_start "$TMP/rec100" -i 1 --max-jobs 128 --jobs-under "$parent" >/dev/null || exit 1
+PEER_PID=
+if [ -n "${PEER_CONTRACE:-}" ]; then
+	"$PEER_CONTRACE" record -q -o "$TMP/peer100" -i 1 --max-jobs 128 --jobs-under "$parent" \
+		2>"$TMP/peer100.err" &
+	PEER_PID=$!
+	on_exit kill -INT "$PEER_PID"
+fi
 tck=$(getconf CLK_TCK)
-# sample: "seconds cpu_ticks rss_kib" of the recorder now
+# sample: "seconds cpu_ticks rss_kib [peer_cpu_ticks]" of the recorder (and the peer) now
 sample() {
-	echo "$(awk '{print $1}' /proc/uptime) $(awk '{print $14 + $15}' "/proc/$REC_PID/stat") $(awk '/VmRSS/ {print $2}' "/proc/$REC_PID/status")"
+	echo "$(awk '{print $1}' /proc/uptime) $(awk '{print $14 + $15}' "/proc/$REC_PID/stat") $(awk '/VmRSS/ {print $2}' "/proc/$REC_PID/status") ${PEER_PID:+$(awk '{print $14 + $15}' "/proc/$PEER_PID/stat")}"
 }
 sleep 10
 : >"$TMP/user.samples"
@@ -209,9 +217,12 @@ nwin=$(grep -c '"type":"window"' "$TMP/rec100/windows.jsonl")
 njobs=$(tail -1 "$TMP/rec100/windows.jsonl" | jq '.jobs | length')
 recorder_off
 awk -v tck="$tck" -v nwin="$nwin" -v njobs="$njobs" '
-	NR == 1 { t0 = $1; c0 = $2; r0 = $3; max = $3 }
-	{ t = $1; c = $2; r = $3; if (r > max) max = r }
+	NR == 1 { t0 = $1; c0 = $2; r0 = $3; max = $3; p0 = $4 }
+	{ t = $1; c = $2; r = $3; if (r > max) max = r; p = $4 }
 	END {
 		printf "user space, %d jobs in the last window, 1 s windows, %.0f s (%d windows): CPU %.2f %% of one CPU; RSS %.1f MiB after 10 s, %.1f MiB at the end, peak %.1f MiB (%+.1f KiB per minute)\n",
 			njobs, t - t0, nwin, (c - c0) / tck / (t - t0) * 100, r0 / 1024, r / 1024, max / 1024, (r - r0) / ((t - t0) / 60)
+		if (p != "")
+			printf "peer build beside it, same jobs and windows: CPU %.2f %% of one CPU; this build / peer = %.2f\n",
+				(p - p0) / tck / (t - t0) * 100, (p - p0) ? (c - c0) / (p - p0) : 0
 	}' "$TMP/user.samples"

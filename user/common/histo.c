@@ -46,6 +46,19 @@ json_t *histo__to_json(const uint64_t *b)
 	return a;
 }
 
+void histo__write(struct jw *w, const char *key, const uint64_t *b)
+{
+	jw_arr(w, key);
+	for (unsigned i = 0; i < CT_HIST_NBUCKETS; i++)
+		if (b[i]) {
+			jw_arr(w, NULL);
+			jw_int(w, NULL, (int64_t)i);
+			jw_int(w, NULL, (int64_t)b[i]);
+			jw_end_arr(w);
+		}
+	jw_end_arr(w);
+}
+
 int histo__add_json(uint64_t *b, const json_t *sparse)
 {
 	size_t i;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "hist.h"
+#include "jw.h"
 
 uint64_t histo__count(const uint64_t *b);
 /*
@@ -15,6 +16,8 @@ uint64_t histo__count(const uint64_t *b);
 uint64_t histo__percentile(const uint64_t *b, double p, uint64_t max);
 /* Sparse JSON form: [[bucket, count], ...] for non-empty buckets. */
 json_t *histo__to_json(const uint64_t *b);
+/* The same written as member @key (NULL in an array) by @w. */
+void histo__write(struct jw *w, const char *key, const uint64_t *b);
 /* Add a sparse JSON form into @b; -EINVAL on a malformed one (nothing added then). */
 int histo__add_json(uint64_t *b, const json_t *sparse);
 

@@ -362,38 +362,34 @@ struct recorder {
 	bool out_created;	/* this run created windows.jsonl */
 	bool table;
 	struct metrics *metrics;	/* --listen */
+	struct ct_buf line;	/* the line being written, its memory kept from window to window */
 };
 
-/* Append one line (a whole JSON object); on failure remove any part of it that was written. */
-static int append_line(struct recorder *r, json_t *o)
+/*
+ * Append r->line (one whole JSON object) and a newline; on failure remove any part of it that
+ * was written.
+ */
+static int append_line(struct recorder *r)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
 	struct stat st;
-	size_t len;
 	int err;
 
-	if (!s)
-		return -ENOMEM;
-	len = strlen(s);
-	s[len] = '\n';	/* json_dumps's NUL becomes the newline; length + 1 written below */
+	ct_buf_add(&r->line, "\n", 1);
 	if (fstat(r->out_fd, &st))
 		st.st_size = -1;
-	err = ct_write_all(r->out_fd, s, len + 1);
+	err = ct_write_all(r->out_fd, r->line.p, r->line.len);
 	if (!err && fdatasync(r->out_fd) && errno != EINVAL)
 		err = -errno;
 	if (err && st.st_size >= 0 && ftruncate(r->out_fd, st.st_size))
 		ct_err("cannot remove a partial line from %s: %s", r->out_path, strerror(errno));
-	free(s);
 	return err;
 }
 
-/* Each job whose log is followed gets its last progress line, as of the window's end. */
-static void add_progress(struct recorder *r, json_t *win)
+/* Read each followed log up to now: the progress its job's next window carries. */
+static void poll_logs(struct recorder *r)
 {
 	for (int i = 0; i < r->nlogs; i++) {
 		struct logtail *t = &r->logs[i];
-		size_t k;
-		json_t *j;
 		int err = logtail__poll(t);
 
 		if (err && err != t->last_err)
@@ -401,46 +397,58 @@ static void add_progress(struct recorder *r, json_t *win)
 			       err == -EINVAL ? "not a regular file (a FIFO or a device): not followed" :
 						strerror(-err));
 		t->last_err = err;
-		if (!t->have)
-			continue;
-		json_array_foreach(json_object_get(win, "jobs"), k, j) {
-			const char *name = json_string_value(json_object_get(j, "name"));
-
-			if (name && !strcmp(name, t->job))
-				json_object_set_new(j, "progress", progress__to_json(&t->last));
-		}
 	}
+}
+
+/* A job's last progress line, from the last followed log of that job that has one. */
+static json_t *job_progress(void *arg, const struct ct_job *j)
+{
+	struct recorder *r = arg;
+
+	for (int i = r->nlogs - 1; i >= 0; i--)
+		if (r->logs[i].have && !strcmp(r->logs[i].job, j->name))
+			return progress__to_json(&r->logs[i].last);
+	return NULL;
 }
 
 static int emit_window(struct recorder *r, bool final)
 {
-	json_t *o;
 	int err;
 
 	jobs__rescan(&r->jobs);
 	r->w.final = final;
 	window__read(&r->w, &r->jobs);
-	o = window__json(&r->w, &r->jobs, r->session);
-	add_progress(r, o);
-	err = append_line(r, o);
+	poll_logs(r);
+	r->line.len = 0;
+	window__write(&r->line, &r->w, &r->jobs, r->session, r->nlogs ? job_progress : NULL, r);
+	err = append_line(r);
 	if (err) {
 		/* Keep the baselines: the next window covers this one's time too. */
 		ct_err("cannot write window %llu to %s: %s; its counts go into the next window",
 		       (unsigned long long)r->w.seq, r->out_path, strerror(-err));
-	} else {
-		if (r->table)
+		return err;
+	}
+	/* The table and the metrics read the window as any reader does: from its line. */
+	if (r->table || r->metrics) {
+		json_error_t jerr;
+		json_t *o = json_loadb(r->line.p, r->line.len, 0, &jerr);
+
+		if (!o)
+			ct_err("window %llu: cannot read back its own line (%s): no table or metrics "
+			       "for it", (unsigned long long)r->w.seq, jerr.text);
+		if (o && r->table)
 			table__print(stdout, o);
-		if (r->metrics) {
+		if (o && r->metrics) {
 			struct ct_prog_stat ps[64];
 			int n = tracer__prog_stats(r->tr, ps, 64);
 
 			metrics__window(r->metrics, o, ct_mono_ns(), ps, n);
 		}
-		window__commit(&r->w, &r->jobs);
-		jobs__retire_gone(&r->jobs);
+		json_decref(o);
 	}
-	json_decref(o);
-	return err;
+	window__commit(&r->w, &r->jobs);
+	jobs__retire_gone(&r->jobs);
+	return 0;
 }
 
 /*
@@ -721,10 +729,9 @@ static int record(struct recorder *r)
 	}
 	snprintf(r->session, sizeof(r->session), "%d-%llu", (int)getpid(),
 		 (unsigned long long)(r->w.start_real / NSEC));
-	json_t *s = window__session_json(r->session, &r->jobs, r->o.interval, r->w.start_real);
-
-	err = append_line(r, s);
-	json_decref(s);
+	r->line.len = 0;
+	window__session_write(&r->line, r->session, &r->jobs, r->o.interval, r->w.start_real);
+	err = append_line(r);
 	if (err) {
 		ct_err("cannot write to %s: %s", r->out_path, strerror(-err));
 		return 1;
@@ -770,6 +777,7 @@ int cmd_record(int argc, char **argv)
 	metrics__stop(r.metrics);
 	tracer__close(r.tr);
 	window__free(&r.w);
+	ct_buf_free(&r.line);
 	finish_child(&r);
 	if (r.out_fd >= 0)
 		close(r.out_fd);

@@ -19,17 +19,16 @@ static const char *const job_kinds[] = {
 };
 
 /* A job's "name", "kind" and where its tasks are: "cgroup", or "pid" for a process job. */
-static json_t *job_identity(const struct ct_job *j)
+static void job_identity(struct jw *o, const struct ct_job *j)
 {
-	json_t *o = json_pack("{ss ss}", "name", j->name, "kind", job_kinds[j->kind]);
-
+	jw_str(o, "name", j->name);
+	jw_str(o, "kind", job_kinds[j->kind]);
 	if (ct_job_has_cgroup(j))
-		json_object_set_new(o, "cgroup", json_string(j->cg.path));
+		jw_str(o, "cgroup", j->cg.path);
 	else if (j->kind == CT_JOB_PROCS)
-		json_object_set_new(o, "pid", json_integer(j->pid));
+		jw_int(o, "pid", j->pid);
 	else if (j->kind == CT_JOB_ENV)
-		json_object_set_new(o, "env", json_string(j->env_value));
-	return o;
+		jw_str(o, "env", j->env_value);
 }
 
 static const char *const sys_files[CT_SYS_NR] = {
@@ -216,58 +215,70 @@ const char *const ct_disk_op_names[CT_DISK_NR] = {
 };
 
 /* {"key": delta, ...} for keys present in both reads; NULL when either read failed. */
-static json_t *kv_delta_json(const struct ct_kv *cur, bool cur_ok, const struct ct_kv *base,
-			     bool base_ok)
+/* Member @key: the counters of @cur that @base has too, as deltas; nothing unless both read. */
+static void kv_delta_write(struct jw *o, const char *key, const struct ct_kv *cur, bool cur_ok,
+			   const struct ct_kv *base, bool base_ok)
 {
-	json_t *o;
-
 	if (!cur_ok || !base_ok)
-		return NULL;
-	o = json_object();
+		return;
+	jw_obj(o, key);
 	for (int i = 0; i < cur->n; i++) {
 		uint64_t b, d;
 
 		if (!kv__get(base, cur->key[i], &b))
 			continue;
 		ct_delta(&d, &cur->val[i], &b, 1);
-		json_object_set_new(o, cur->key[i], json_integer((json_int_t)d));
+		jw_int(o, cur->key[i], (int64_t)d);
 	}
-	return o;
+	jw_end_obj(o);
 }
 
-json_t *window__session_json(const char *session, const struct jobs *js, double interval_s,
-			     uint64_t start_real)
+void window__session_write(struct ct_buf *b, const char *session, const struct jobs *js,
+			   double interval_s, uint64_t start_real)
 {
-	json_t *jobs = json_array(), *reasons = json_array();
-	char host[256] = "", start[40];
+	const char *missing = js->tr ? tracer__missing(js->tr) : "";
+	char host[256] = "", start[40], buf[256], *save = NULL, *tok;
 	struct utsname u;
+	struct jw o;
 
 	gethostname(host, sizeof(host) - 1);
 	uname(&u);
 	ct_fmt_utc(start_real, start, sizeof(start));
+	jw_init(&o, b);
+	jw_obj(&o, NULL);
+	jw_str(&o, "type", "session");
+	jw_int(&o, "v", CT_SCHEMA_VERSION);
+	jw_str(&o, "session", session);
+	jw_str(&o, "host", host);
+	jw_str(&o, "kernel", u.release);
+	jw_str(&o, "start", start);
+	jw_int(&o, "ncpu", sysconf(_SC_NPROCESSORS_ONLN));
+	jw_real(&o, "interval_s", interval_s);
+	jw_obj(&o, "hist");
+	jw_str(&o, "scheme", "log-linear");
+	jw_int(&o, "sub_bucket_bits", CT_HIST_SUB_BITS);
+	jw_int(&o, "max_log2", CT_HIST_MAX_LOG);
+	jw_str(&o, "unit", "ns");
+	jw_end_obj(&o);
+	jw_arr(&o, "offcpu_reasons");
 	for (int i = 0; i < CT_OFF_NR; i++)
-		json_array_append_new(reasons, json_string(ct_off_names[i]));
+		jw_str(&o, NULL, ct_off_names[i]);
+	jw_end_arr(&o);
+	jw_arr(&o, "jobs");
 	for (int i = 0; i < js->n; i++) {
-		const struct ct_job *j = js->v[i];
-		json_array_append_new(jobs, job_identity(j));
+		jw_obj(&o, NULL);
+		job_identity(&o, js->v[i]);
+		jw_end_obj(&o);
 	}
-	const char *missing = js->tr ? tracer__missing(js->tr) : "";
-	json_t *unavail = json_array();
-	char buf[256], *save = NULL, *tok;
-
+	jw_end_arr(&o);
+	jw_arr(&o, "unavailable_tracepoints");
 	snprintf(buf, sizeof(buf), "%s", missing);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		json_array_append_new(unavail, json_string(tok));
-	json_t *sess = json_pack("{ss si ss ss ss ss si sf s{ss si si ss} so so so si}", "type",
-			 "session", "v", CT_SCHEMA_VERSION, "session", session, "host", host,
-			 "kernel", u.release, "start", start, "ncpu",
-			 (int)sysconf(_SC_NPROCESSORS_ONLN), "interval_s", interval_s, "hist",
-			 "scheme", "log-linear", "sub_bucket_bits", CT_HIST_SUB_BITS, "max_log2",
-			 CT_HIST_MAX_LOG, "unit", "ns", "offcpu_reasons", reasons, "jobs", jobs,
-			 "unavailable_tracepoints", unavail, "top_endpoints", CT_TOP_ENDPOINTS);
-	json_object_set_new(sess, "socket_bytes",
-			    json_boolean(js->tr && tracer__socket_bytes(js->tr)));
-	return sess;
+		jw_str(&o, NULL, tok);
+	jw_end_arr(&o);
+	jw_int(&o, "top_endpoints", CT_TOP_ENDPOINTS);
+	jw_bool(&o, "socket_bytes", js->tr && tracer__socket_bytes(js->tr));
+	jw_end_obj(&o);
 }
 
 static void read_system(struct ct_kv *kv, bool *ok)
@@ -333,27 +344,28 @@ void window__read(struct window *w, struct jobs *js)
 			unslotted_read(&js->unslotted[i]);
 }
 
-static json_t *pct_json(const uint64_t *h, uint64_t max, double p)
+static void pct_write(struct jw *o, const char *key, const uint64_t *h, uint64_t max, double p)
 {
-	return histo__count(h) ? json_integer((json_int_t)histo__percentile(h, p, max)) :
-				 json_null();
+	if (histo__count(h))
+		jw_int(o, key, (int64_t)histo__percentile(h, p, max));
+	else
+		jw_null(o, key);
 }
 
-static json_t *hist_summary(json_t *o, const uint64_t *h, uint64_t max)
+static void hist_summary(struct jw *o, const uint64_t *h, uint64_t max)
 {
-	json_object_set_new(o, "p50_ns", pct_json(h, max, 50));
-	json_object_set_new(o, "p90_ns", pct_json(h, max, 90));
-	json_object_set_new(o, "p99_ns", pct_json(h, max, 99));
-	json_object_set_new(o, "hist", histo__to_json(h));
-	return o;
+	pct_write(o, "p50_ns", h, max, 50);
+	pct_write(o, "p90_ns", h, max, 90);
+	pct_write(o, "p99_ns", h, max, 99);
+	histo__write(o, "hist", h);
 }
 
 /* Culprits of @victim's run-queue delay, largest first, non-zero cells only. */
-static json_t *culprits_json(const struct jobs *js, const struct ct_pair_stats *row)
+static void culprits_write(struct jw *o, const struct jobs *js, const struct ct_pair_stats *row)
 {
-	json_t *a = json_array();
 	bool done[CT_MAX_JOBS_LIMIT] = { false };
 
+	jw_arr(o, "culprits");
 	for (;;) {
 		uint32_t best = 0;
 		bool found = false;
@@ -366,38 +378,42 @@ static json_t *culprits_json(const struct jobs *js, const struct ct_pair_stats *
 			found = true;
 		}
 		if (!found)
-			return a;
+			break;
 		done[best] = true;
-		json_array_append_new(a, json_pack("{ss sI sI sI}", "job",
-						   jobs__slot_name(js, best), "runq_ns",
-						   (json_int_t)row[best].delay_ns, "count",
-						   (json_int_t)row[best].delay_cnt, "preempts",
-						   (json_int_t)row[best].preempts));
+		jw_obj(o, NULL);
+		jw_str(o, "job", jobs__slot_name(js, best));
+		jw_int(o, "runq_ns", (int64_t)row[best].delay_ns);
+		jw_int(o, "count", (int64_t)row[best].delay_cnt);
+		jw_int(o, "preempts", (int64_t)row[best].preempts);
+		jw_end_obj(o);
 	}
+	jw_end_arr(o);
 }
 
 /* The BPF structs' __u64 arrays as the uint64_t the histogram code takes. */
 #define H(a) ((const uint64_t *)(a))
 
-/* Summary of a histogram of @count values totalling @ns: ns, count, mean, percentiles. */
-static json_t *latency_json(uint64_t ns, uint64_t count, const uint64_t *h)
+/*
+ * Into the open object: a histogram of @count values totalling @ns, as ns, count, max,
+ * percentiles and the buckets.
+ */
+static void latency_write(struct jw *o, uint64_t ns, uint64_t count, const uint64_t *h)
 {
-	json_t *o = json_pack("{sI sI}", "ns", (json_int_t)ns, "count", (json_int_t)count);
-
-	json_object_set_new(o, "max_ns", pct_json(h, 0, 100));
-	return hist_summary(o, h, 0);
+	jw_int(o, "ns", (int64_t)ns);
+	jw_int(o, "count", (int64_t)count);
+	pct_write(o, "max_ns", h, 0, 100);
+	hist_summary(o, h, 0);
 }
 
 /* This window's disk lines of @slot: one per device and operation that saw a request. */
-static json_t *disk_json(const struct window *w, uint32_t slot)
+static void disk_write(struct jw *o, const struct window *w, uint32_t slot)
 {
-	json_t *a = json_array();
 	struct ct_disk_stats d;
 	char num[24];
 
+	jw_arr(o, "disk");
 	for (size_t i = 0; i < w->disk_cur.n; i++) {
 		const struct ct_disk_key *k = keyed__key(&w->disk_cur, i);
-		json_t *o;
 
 		if (k->slot != slot)
 			continue;
@@ -405,17 +421,23 @@ static json_t *disk_json(const struct window *w, uint32_t slot)
 		if (!d.count && !d.merged)
 			continue;
 		names__devnum(k->dev, num, sizeof(num));
-		o = json_pack("{ss ss ss sI sI sI sI}", "device", names__dev(k->dev), "dev", num,
-			      "op", ct_disk_op_names[k->op < CT_DISK_NR ? k->op : CT_DISK_OTHER],
-			      "count", (json_int_t)d.count, "bytes", (json_int_t)d.bytes, "merged",
-			      (json_int_t)d.merged, "no_start", (json_int_t)d.no_start);
-		json_object_set_new(o, "queue",
-				    latency_json(d.queue_ns, histo__count(H(d.qhist)), H(d.qhist)));
-		json_object_set_new(o, "device_time",
-				    latency_json(d.dev_ns, histo__count(H(d.dhist)), H(d.dhist)));
-		json_array_append_new(a, o);
+		jw_obj(o, NULL);
+		jw_str(o, "device", names__dev(k->dev));
+		jw_str(o, "dev", num);
+		jw_str(o, "op", ct_disk_op_names[k->op < CT_DISK_NR ? k->op : CT_DISK_OTHER]);
+		jw_int(o, "count", (int64_t)d.count);
+		jw_int(o, "bytes", (int64_t)d.bytes);
+		jw_int(o, "merged", (int64_t)d.merged);
+		jw_int(o, "no_start", (int64_t)d.no_start);
+		jw_obj(o, "queue");
+		latency_write(o, d.queue_ns, histo__count(H(d.qhist)), H(d.qhist));
+		jw_end_obj(o);
+		jw_obj(o, "device_time");
+		latency_write(o, d.dev_ns, histo__count(H(d.dhist)), H(d.dhist));
+		jw_end_obj(o);
+		jw_end_obj(o);
 	}
-	return a;
+	jw_end_arr(o);
 }
 
 static void ep_add(struct ct_ep_stats *sum, const struct ct_ep_stats *e)
@@ -427,20 +449,20 @@ static void ep_add(struct ct_ep_stats *sum, const struct ct_ep_stats *e)
 		d[i] += s[i];
 }
 
-static json_t *ep_json(const struct ct_ep_stats *e)
+/* Into the open object: one endpoint's (or the rest's) socket wait, connects and traffic. */
+static void ep_write(struct jw *o, const struct ct_ep_stats *e)
 {
-	json_t *o = latency_json(e->wait_ns, e->wait_cnt, H(e->hist));
-
-	json_object_set_new(o, "connects", json_integer((json_int_t)e->conn_cnt));
-	json_object_set_new(o, "connect_ns", json_integer((json_int_t)e->conn_ns));
-	json_object_set_new(o, "connect_fail", json_integer((json_int_t)e->conn_fail));
-	json_object_set_new(o, "retrans", json_integer((json_int_t)e->retrans));
-	json_object_set_new(o, "srtt_us", e->srtt_cnt ? json_integer((json_int_t)(e->srtt_us /
-										   e->srtt_cnt)) :
-							json_null());
-	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)e->tx_bytes));
-	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)e->rx_bytes));
-	return o;
+	latency_write(o, e->wait_ns, e->wait_cnt, H(e->hist));
+	jw_int(o, "connects", (int64_t)e->conn_cnt);
+	jw_int(o, "connect_ns", (int64_t)e->conn_ns);
+	jw_int(o, "connect_fail", (int64_t)e->conn_fail);
+	jw_int(o, "retrans", (int64_t)e->retrans);
+	if (e->srtt_cnt)
+		jw_int(o, "srtt_us", (int64_t)(e->srtt_us / e->srtt_cnt));
+	else
+		jw_null(o, "srtt_us");
+	jw_int(o, "tx_bytes", (int64_t)e->tx_bytes);
+	jw_int(o, "rx_bytes", (int64_t)e->rx_bytes);
 }
 
 /* Is @a busier than @b: more socket wait, then more traffic, then more retransmits? */
@@ -463,11 +485,10 @@ static bool ep_active(const struct ct_ep_stats *e)
  * This window's endpoints of @slot: the CT_TOP_ENDPOINTS busiest one by one, the others
  * summed into "rest" (with how many there were), so totals over endpoints stay whole.
  */
-static json_t *net_json(const struct window *w, uint32_t slot)
+static void net_write(struct jw *o, const struct window *w, uint32_t slot)
 {
-	struct ct_ep_stats top[CT_TOP_ENDPOINTS], *rest = NULL, d;
+	struct ct_ep_stats top[CT_TOP_ENDPOINTS], rest = { 0 }, d;
 	const struct ct_ep *top_ep[CT_TOP_ENDPOINTS];
-	json_t *o = json_object(), *a = json_array();
 	size_t ntop = 0, nrest = 0;
 
 	for (size_t i = 0; i < w->eps_cur.n; i++) {
@@ -482,17 +503,13 @@ static json_t *net_json(const struct window *w, uint32_t slot)
 		for (at = ntop; at > 0 && ep_before(&d, &top[at - 1]); at--)
 			;
 		if (at == CT_TOP_ENDPOINTS) {
-			if (!rest && !(rest = calloc(1, sizeof(*rest))))
-				continue;
-			ep_add(rest, &d);
+			ep_add(&rest, &d);
 			nrest++;
 			continue;
 		}
 		if (ntop == CT_TOP_ENDPOINTS) {
 			/* The last of the top is pushed out into the rest. */
-			if (!rest && !(rest = calloc(1, sizeof(*rest))))
-				continue;
-			ep_add(rest, &top[ntop - 1]);
+			ep_add(&rest, &top[ntop - 1]);
 			nrest++;
 			ntop--;
 		}
@@ -502,34 +519,35 @@ static json_t *net_json(const struct window *w, uint32_t slot)
 		top_ep[at] = &k->ep;
 		ntop++;
 	}
+	jw_obj(o, "net");
+	jw_arr(o, "endpoints");
 	for (size_t i = 0; i < ntop; i++) {
-		json_t *e = ep_json(&top[i]);
 		char name[CT_EP_NAME_LEN];
 		bool local;
 
 		names__endpoint(top_ep[i], name, sizeof(name), &local);
-		json_object_set_new(e, "endpoint", json_string(name));
-		json_object_set_new(e, "side", json_string(local ? "local" : "remote"));
-		json_array_append_new(a, e);
+		jw_obj(o, NULL);
+		ep_write(o, &top[i]);
+		jw_str(o, "endpoint", name);
+		jw_str(o, "side", local ? "local" : "remote");
+		jw_end_obj(o);
 	}
-	json_object_set_new(o, "endpoints", a);
-	if (rest) {
-		json_t *e = ep_json(rest);
-
-		json_object_set_new(e, "endpoints", json_integer((json_int_t)nrest));
-		json_object_set_new(o, "rest", e);
-		free(rest);
+	jw_end_arr(o);
+	if (nrest) {
+		jw_obj(o, "rest");
+		ep_write(o, &rest);
+		jw_int(o, "endpoints", (int64_t)nrest);
+		jw_end_obj(o);
 	}
-	return o;
+	jw_end_obj(o);
 }
 
 /*
  * The children of parent @pi that had no job slot in this window: how many, their CPU time by
  * the kernel's count (all of it charged to the parent's job), and the first names.
  */
-static json_t *unslotted_json(const struct jobs *js, int pi)
+static void unslotted_write(struct jw *o, const struct jobs *js, int pi)
 {
-	json_t *names = json_array(), *o;
 	uint64_t ns = 0;
 	int n = 0, unknown = 0;
 
@@ -538,28 +556,34 @@ static json_t *unslotted_json(const struct jobs *js, int pi)
 
 		if (u->parent != pi)
 			continue;
-		if (n++ < 16)
-			json_array_append_new(names, json_string(u->name));
+		n++;
 		if (u->usage_ok)
 			ns += u->cur_ns > u->base_ns ? u->cur_ns - u->base_ns : 0;
 		else
 			unknown++;
 	}
-	if (!n) {
-		json_decref(names);
-		return NULL;
-	}
-	o = json_pack("{sI sI so}", "jobs", (json_int_t)n, "cpu_ns", (json_int_t)ns, "names", names);
+	if (!n)
+		return;
+	jw_obj(o, "unslotted");
+	jw_int(o, "jobs", n);
+	jw_int(o, "cpu_ns", (int64_t)ns);
+	jw_arr(o, "names");
+	for (int i = 0, k = 0; i < js->nunslotted && k < 16; i++)
+		if (js->unslotted[i].parent == pi) {
+			jw_str(o, NULL, js->unslotted[i].name);
+			k++;
+		}
+	jw_end_arr(o);
 	if (unknown)
-		json_object_set_new(o, "no_cpu_count", json_integer(unknown));
-	return o;
+		jw_int(o, "no_cpu_count", unknown);
+	jw_end_obj(o);
 }
 
-static json_t *job_json(const struct window *w, const struct jobs *js, const struct ct_job *j)
+static void job_write(struct jw *o, const struct window *w, const struct jobs *js,
+		      const struct ct_job *j, const json_t *progress)
 {
 	struct ct_totals d = { .row = NULL };
 	struct ct_pair_stats row[js->max_jobs];
-	json_t *o, *off = json_object(), *kern = json_object(), *runq, *sock, *u;
 	const struct ct_job_stats *s = &d.s;
 	const struct job_sample *c = &w->samples[j->slot];
 	int pi;
@@ -573,97 +597,123 @@ static json_t *job_json(const struct window *w, const struct jobs *js, const str
 		 js->max_jobs * sizeof(*row) / 8);
 	d.s.runq_max_ns = c->cur.s.runq_max_ns;
 
-	for (int r = 0; r < CT_OFF_NR; r++)
-		json_object_set_new(off, ct_off_names[r],
-				    json_pack("{sI sI}", "ns", (json_int_t)s->off_ns[r], "count",
-					      (json_int_t)s->off_cnt[r]));
-	runq = json_pack("{sI sI sI}", "ns", (json_int_t)s->runq_ns, "count",
-			 (json_int_t)s->runq_cnt, "max_ns", (json_int_t)s->runq_max_ns);
-	hist_summary(runq, d.hist[CT_HIST_RUNQ], s->runq_max_ns);
-	sock = json_pack("{sI sI}", "ns", (json_int_t)s->off_ns[CT_OFF_SOCKET], "count",
-			 (json_int_t)s->off_cnt[CT_OFF_SOCKET]);
-	hist_summary(sock, d.hist[CT_HIST_SOCKET], 0);
-	for (int k = 0; k < CT_KFILES; k++) {
-		json_t *kv = kv_delta_json(&c->kcur[k], c->kcur_ok[k], &c->kbase[k],
-					   c->kbase_ok[k]);
-		if (kv)
-			json_object_set_new(kern, ct_kfile_names[k], kv);
-	}
-	o = job_identity(j);
+	jw_obj(o, NULL);
+	job_identity(o, j);
 	if (j->gone)
-		json_object_set_new(o, "ended", json_true());
+		jw_bool(o, "ended", true);
 	/* in a session's first window: what the job had done before is in its progress count */
 	if (j->ran_before && w->seq == 0)
-		json_object_set_new(o, "ran_before_recording", json_true());
-	json_object_set_new(o, "cpu", json_pack("{sI sI sI sI}", "oncpu_ns", (json_int_t)s->oncpu_ns,
-						"stolen_ns", (json_int_t)s->stolen_ns, "nvcsw",
-						(json_int_t)s->nvcsw, "nivcsw", (json_int_t)s->nivcsw));
-	json_object_set_new(o, "runq", runq);
-	json_object_set_new(o, "offcpu", off);
-	json_object_set_new(o, "socket_wait", sock);
-	json_object_set_new(o, "net", net_json(w, j->slot));
-	json_object_set_new(o, "disk", disk_json(w, j->slot));
-	json_object_set_new(o, "memory", json_pack("{sI sI sI sI}", "reclaim_ns",
-						   (json_int_t)s->reclaim_ns, "reclaims",
-						   (json_int_t)s->reclaim_cnt, "majflt",
-						   (json_int_t)s->majflt, "swapout",
-						   (json_int_t)s->swapout));
-	json_object_set_new(o, "culprits", culprits_json(js, row));
+		jw_bool(o, "ran_before_recording", true);
+	jw_obj(o, "cpu");
+	jw_int(o, "oncpu_ns", (int64_t)s->oncpu_ns);
+	jw_int(o, "stolen_ns", (int64_t)s->stolen_ns);
+	jw_int(o, "nvcsw", (int64_t)s->nvcsw);
+	jw_int(o, "nivcsw", (int64_t)s->nivcsw);
+	jw_end_obj(o);
+	jw_obj(o, "runq");
+	jw_int(o, "ns", (int64_t)s->runq_ns);
+	jw_int(o, "count", (int64_t)s->runq_cnt);
+	jw_int(o, "max_ns", (int64_t)s->runq_max_ns);
+	hist_summary(o, d.hist[CT_HIST_RUNQ], s->runq_max_ns);
+	jw_end_obj(o);
+	jw_obj(o, "offcpu");
+	for (int r = 0; r < CT_OFF_NR; r++) {
+		jw_obj(o, ct_off_names[r]);
+		jw_int(o, "ns", (int64_t)s->off_ns[r]);
+		jw_int(o, "count", (int64_t)s->off_cnt[r]);
+		jw_end_obj(o);
+	}
+	jw_end_obj(o);
+	jw_obj(o, "socket_wait");
+	jw_int(o, "ns", (int64_t)s->off_ns[CT_OFF_SOCKET]);
+	jw_int(o, "count", (int64_t)s->off_cnt[CT_OFF_SOCKET]);
+	hist_summary(o, d.hist[CT_HIST_SOCKET], 0);
+	jw_end_obj(o);
+	net_write(o, w, j->slot);
+	disk_write(o, w, j->slot);
+	jw_obj(o, "memory");
+	jw_int(o, "reclaim_ns", (int64_t)s->reclaim_ns);
+	jw_int(o, "reclaims", (int64_t)s->reclaim_cnt);
+	jw_int(o, "majflt", (int64_t)s->majflt);
+	jw_int(o, "swapout", (int64_t)s->swapout);
+	jw_end_obj(o);
+	culprits_write(o, js, row);
 	pi = jobs__parent_of(js, j);
-	if (pi >= 0 && (u = unslotted_json(js, pi)))
-		json_object_set_new(o, "unslotted", u);
-	json_object_set_new(o, "kernel", kern);
-	json_object_set_new(o, "lost", json_pack("{sI sI sI sI}", ct_lost_keys[CT_LK_REPAIRED],
-						 (json_int_t)s->repaired,
-						 ct_lost_keys[CT_LK_REPAIRED_NS],
-						 (json_int_t)s->repaired_ns, ct_lost_keys[CT_LK_UNSPLIT],
-						 (json_int_t)s->unsplit, ct_lost_keys[CT_LK_UNSPLIT_NS],
-						 (json_int_t)s->unsplit_ns));
-	return o;
+	if (pi >= 0)
+		unslotted_write(o, js, pi);
+	jw_obj(o, "kernel");
+	for (int k = 0; k < CT_KFILES; k++)
+		kv_delta_write(o, ct_kfile_names[k], &c->kcur[k], c->kcur_ok[k], &c->kbase[k],
+			       c->kbase_ok[k]);
+	jw_end_obj(o);
+	jw_obj(o, "lost");
+	jw_int(o, ct_lost_keys[CT_LK_REPAIRED], (int64_t)s->repaired);
+	jw_int(o, ct_lost_keys[CT_LK_REPAIRED_NS], (int64_t)s->repaired_ns);
+	jw_int(o, ct_lost_keys[CT_LK_UNSPLIT], (int64_t)s->unsplit);
+	jw_int(o, ct_lost_keys[CT_LK_UNSPLIT_NS], (int64_t)s->unsplit_ns);
+	jw_end_obj(o);
+	if (progress)
+		jw_json(o, "progress", progress);
+	jw_end_obj(o);
 }
 
 /* Entries dropped between two reads: made but no longer there, now less then (0 if a race). */
-static json_int_t evicted(uint64_t made, size_t n, uint64_t made0, size_t n0)
+static int64_t evicted(uint64_t made, size_t n, uint64_t made0, size_t n0)
 {
 	int64_t now = (int64_t)made - (int64_t)n, then = (int64_t)made0 - (int64_t)n0;
 
-	return now > then ? (json_int_t)(now - then) : 0;
+	return now > then ? now - then : 0;
 }
 
-json_t *window__json(const struct window *w, const struct jobs *js, const char *session)
+void window__write(struct ct_buf *b, const struct window *w, const struct jobs *js,
+		   const char *session, window_progress_fn progress, void *arg)
 {
-	json_t *jobs = json_array(), *sys = json_object(), *lost = json_object();
 	uint64_t d[CT_LOST_NR];
 	char start[40], end[40];
+	struct jw o;
 
 	ct_fmt_utc(w->start_real, start, sizeof(start));
 	ct_fmt_utc(w->end_real, end, sizeof(end));
-	for (int k = 0; k < CT_SYS_NR; k++) {
-		json_t *kv = kv_delta_json(&w->sys_cur[k], w->sys_cur_ok[k], &w->sys_base[k],
-					   w->sys_base_ok[k]);
-		if (kv)
-			json_object_set_new(sys, sys_names[k], kv);
-	}
-	for (int i = 0; i < js->n; i++)
-		if (w->samples[js->v[i]->slot].base.row) /* else: no memory for its counters */
-			json_array_append_new(jobs, job_json(w, js, js->v[i]));
+	jw_init(&o, b);
+	jw_obj(&o, NULL);
+	jw_str(&o, "type", "window");
+	jw_int(&o, "v", CT_SCHEMA_VERSION);
+	jw_str(&o, "session", session);
+	jw_int(&o, "seq", (int64_t)w->seq);
+	jw_str(&o, "start", start);
+	jw_str(&o, "end", end);
+	jw_int(&o, "start_ns", (int64_t)w->start_real);
+	jw_int(&o, "end_ns", (int64_t)w->end_real);
+	jw_real(&o, "dur_s", (double)(w->end_mono - w->start_mono) / 1e9);
+	jw_bool(&o, "final", w->final);
+	jw_obj(&o, "lost");
 	ct_delta(d, w->lost_cur, w->lost_base, CT_LOST_NR);
 	for (int k = 0; k < CT_LOST_NR; k++)
-		json_object_set_new(lost, ct_lost_keys[ct_lost_key_of[k]],
-				    json_integer((json_int_t)d[k]));
+		jw_int(&o, ct_lost_keys[ct_lost_key_of[k]], (int64_t)d[k]);
 	/* Dropped to make room, least recently used: every entry made and no longer there. */
-	json_object_set_new(lost, ct_lost_keys[CT_LK_ENDPOINTS_EVICTED],
-			    json_integer(evicted(w->created_cur[0], w->eps_cur.n,
-						 w->created_base[0], w->eps_base.n)));
-	json_object_set_new(lost, ct_lost_keys[CT_LK_DISK_EVICTED],
-			    json_integer(evicted(w->created_cur[1], w->disk_cur.n,
-						 w->created_base[1], w->disk_base.n)));
-	return json_pack("{ss si ss sI ss ss sI sI sf sb so so so}", "type", "window", "v",
-			 CT_SCHEMA_VERSION, "session", session, "seq", (json_int_t)w->seq,
-			 "start", start, "end", end, "start_ns", (json_int_t)w->start_real,
-			 "end_ns", (json_int_t)w->end_real,
-			 "dur_s", (double)(w->end_mono - w->start_mono) / 1e9, "final", w->final,
-			 "lost", lost, "system", sys, "jobs", jobs);
+	jw_int(&o, ct_lost_keys[CT_LK_ENDPOINTS_EVICTED],
+	       evicted(w->created_cur[0], w->eps_cur.n, w->created_base[0], w->eps_base.n));
+	jw_int(&o, ct_lost_keys[CT_LK_DISK_EVICTED],
+	       evicted(w->created_cur[1], w->disk_cur.n, w->created_base[1], w->disk_base.n));
+	jw_end_obj(&o);
+	jw_obj(&o, "system");
+	for (int k = 0; k < CT_SYS_NR; k++)
+		kv_delta_write(&o, sys_names[k], &w->sys_cur[k], w->sys_cur_ok[k], &w->sys_base[k],
+			       w->sys_base_ok[k]);
+	jw_end_obj(&o);
+	jw_arr(&o, "jobs");
+	for (int i = 0; i < js->n; i++) {
+		const struct ct_job *j = js->v[i];
+		json_t *p;
+
+		if (!w->samples[j->slot].base.row) /* no memory for its counters */
+			continue;
+		p = progress ? progress(arg, j) : NULL;
+		job_write(&o, w, js, j, p);
+		json_decref(p);
+	}
+	jw_end_arr(&o);
+	jw_end_obj(&o);
 }
 
 void window__commit(struct window *w, struct jobs *js)

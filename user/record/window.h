@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* One window: deltas of every job's counters since the last window, as a JSON object. */
+/* One window: deltas of every job's counters since the last window, as a line of JSON. */
 #ifndef CONTRACE_WINDOW_H
 #define CONTRACE_WINDOW_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "jobs.h"
 #include "keyed.h"
+#include "jw.h"
 #include "schema.h"
 
 /* cgroupfs cross-check files per job: the pressure files come first. */
@@ -55,9 +56,9 @@ struct window {
 	uint64_t created_base[2], created_cur[2];	/* entries ever made: endpoints, disk */
 };
 
-/* Session header line: who, where, what is recorded, how histograms are bucketed. */
-json_t *window__session_json(const char *session, const struct jobs *js, double interval_s,
-			     uint64_t start_real);
+/* Session header line, appended to @b: who, where, what is recorded, how histograms are bucketed. */
+void window__session_write(struct ct_buf *b, const char *session, const struct jobs *js,
+			   double interval_s, uint64_t start_real);
 /*
  * Before jobs__attach: an empty sampler for @js's slots; each job takes its baseline when it
  * takes its slot (jobs.on_register).
@@ -67,8 +68,14 @@ int window__init(struct window *w, struct jobs *js, struct tracer *tr);
 void window__start(struct window *w);
 /* Read all counters (tracer and cgroupfs) for the window ending now. */
 void window__read(struct window *w, struct jobs *js);
-/* Build the window object from what window__read read; @session names the recorder run. */
-json_t *window__json(const struct window *w, const struct jobs *js, const char *session);
+/* A job's "progress" member in a window: a new reference, or NULL for none. */
+typedef json_t *(*window_progress_fn)(void *arg, const struct ct_job *j);
+/*
+ * Append the window object, from what window__read read, to @b as JSON text (no newline);
+ * @session names the recorder run; @progress (may be NULL) gives each job's progress.
+ */
+void window__write(struct ct_buf *b, const struct window *w, const struct jobs *js,
+		   const char *session, window_progress_fn progress, void *arg);
 /* The window was written: what was read becomes the next baseline. */
 void window__commit(struct window *w, struct jobs *js);
 void window__free(struct window *w);
