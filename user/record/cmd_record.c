@@ -654,9 +654,10 @@ static void run_loop(struct recorder *r)
 		if (now >= end)
 			return;
 		if (now >= next) {
-			emit_window(r, false);
+			emit_window(r, false);	/* it rescans: the next rescan is a second on */
 			while (next <= now)
 				next += ivl;
+			tick = now + NSEC;
 			continue;
 		}
 		if (now >= tick) {
