@@ -288,13 +288,32 @@ static void read_system(struct ct_kv *kv, bool *ok)
 				&kv[k]);
 }
 
-/* A failed read leaves an empty snapshot: its entries' next deltas are whole, not lost. */
-static void read_keyed(struct tracer *tr, struct keyed *eps, struct keyed *disk)
+/*
+ * Snapshot the keyed maps, and how many entries each has ever had (@created). Entries dropped
+ * are "made minus still there", so both must be of one moment: an entry made while the map is
+ * being read would count as dropped, or as a drop too few. The snapshot is taken again when the
+ * made counts moved during it (a few times at most). Failing that, @created is the count from
+ * before the read when @before (a first baseline) and from after it otherwise: both err
+ * towards more entries dropped over a whole session, never fewer.
+ * A failed read leaves an empty snapshot: its entries' next deltas are whole, not lost.
+ */
+static void read_keyed(struct tracer *tr, struct keyed *eps, struct keyed *disk,
+		       uint64_t created[2], bool before)
 {
-	if (tracer__read_endpoints(tr, eps))
-		keyed__clear(eps);
-	if (tracer__read_disk(tr, disk))
-		keyed__clear(disk);
+	uint64_t then[2];
+
+	for (int tries = 0; tries < 4; tries++) {
+		tracer__created(tr, then);
+		if (tracer__read_endpoints(tr, eps))
+			keyed__clear(eps);
+		if (tracer__read_disk(tr, disk))
+			keyed__clear(disk);
+		tracer__created(tr, created);
+		if (then[0] == created[0] && then[1] == created[1])
+			return;
+	}
+	if (before)
+		memcpy(created, then, sizeof(then));
 }
 
 void window__start(struct window *w)
@@ -309,8 +328,7 @@ void window__start(struct window *w)
 	w->start_mono = ct_mono_ns();
 	read_system(w->sys_base, w->sys_base_ok);
 	tracer__lost(tr, w->lost_base);
-	tracer__created(tr, w->created_base);
-	read_keyed(tr, &w->eps_base, &w->disk_base);
+	read_keyed(tr, &w->eps_base, &w->disk_base, w->created_base, true);
 }
 
 void window__free(struct window *w)
@@ -337,8 +355,7 @@ void window__read(struct window *w, struct jobs *js)
 			sample_read(w, js->v[i], false);
 	read_system(w->sys_cur, w->sys_cur_ok);
 	tracer__lost(js->tr, w->lost_cur);
-	tracer__created(js->tr, w->created_cur);
-	read_keyed(js->tr, &w->eps_cur, &w->disk_cur);
+	read_keyed(js->tr, &w->eps_cur, &w->disk_cur, w->created_cur, false);
 	for (int i = 0; i < js->nunslotted; i++)
 		if (!js->unslotted[i].done)
 			unslotted_read(&js->unslotted[i]);
