@@ -45,6 +45,24 @@ ARGS=("$@")
 only_unit=false
 if [ "${1:-}" = unit ]; then only_unit=true; ARGS=(); fi
 
+# A test removes its cgroups at exit, even on failure (tests/lib.sh, cleanup), but a run killed
+# outright (SIGKILL, a machine restarted mid-run) cannot: its cgroups, named after the test's
+# pid, are removed here once that pid is gone, with anything still inside them.
+if [ "$(id -u)" -eq 0 ]; then
+	for cg in $(find /sys/fs/cgroup -maxdepth 3 -type d -name 'contrace-test-*' 2>/dev/null); do
+		pid=${cg##*/contrace-test-}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null && continue
+		for sub in $(find "$cg" -depth -type d); do
+			[ -f "$sub/cgroup.kill" ] && echo 1 >"$sub/cgroup.kill"
+			xargs -r kill -9 <"$sub/cgroup.procs" 2>/dev/null
+			sleep 0.1
+			rmdir "$sub" 2>/dev/null || echo "# cannot remove $sub, left by a killed run" >&2
+		done
+		[ -d "$cg" ] || echo "# removed $cg, left by a killed run"
+	done
+fi
+
 # Every program the tests call is installed (by scripts/install-deps.sh on a fresh machine):
 # a missing one fails here by name, not later as "command not found" inside a test.
 want tools && ! $only_unit && run_one tools scripts/install-deps.sh --check
