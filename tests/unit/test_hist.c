@@ -7,16 +7,6 @@
 #include "histo.h"
 #include "ut.h"
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t xorshift(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static void bucket_covers_value(const char *what, uint64_t v)
 {
 	uint32_t b = ct_hist_bucket(v);

@@ -11,16 +11,6 @@
 #include "jw.h"
 #include "ut.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t xorshift(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static json_t *load(const struct ct_buf *b)
 {
 	json_error_t err;
@@ -265,6 +255,7 @@ static void test_histogram_round_trip(void)
 
 int main(void)
 {
+	ut_rng = 0x9e3779b97f4a7c15ULL;
 	RUN(test_exact_text);
 	RUN(test_random_trees_load_equal);
 	RUN(test_invalid_utf8_replaced);

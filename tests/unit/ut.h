@@ -6,6 +6,7 @@
 #ifndef CONTRACE_UT_H
 #define CONTRACE_UT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 static int ut_failed_checks, ut_failed_tests;
@@ -28,6 +29,17 @@ static int ut_failed_checks, ut_failed_tests;
 			ut_failed_tests++;                                             \
 		printf("%s - %s\n", ut_failed_checks == before_ ? "ok" : "not ok", #fn); \
 	} while (0)
+
+/* A fixed-seed xorshift64 stream: random inputs, the same in every run. A test may reseed. */
+static uint64_t ut_rng = 88172645463325252ULL;
+
+static inline uint64_t xorshift(void)
+{
+	ut_rng ^= ut_rng << 13;
+	ut_rng ^= ut_rng >> 7;
+	ut_rng ^= ut_rng << 17;
+	return ut_rng;
+}
 
 #define UT_EXIT() (ut_failed_tests ? 1 : 0)
 
