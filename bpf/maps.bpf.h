@@ -38,10 +38,20 @@ struct ct_task {
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
 	__u8 ep_tcp;		/* ...TCP across a network, whose smoothed RTT at the block is srtt_us */
+	__u8 ep_exch;		/* ...a connected TCP socket (the cached file's, CT_SK_EXCHANGE) */
 	__u8 penv;		/* pslot is an environment job's (--jobs-by-env), counted in ct_live */
 	__u32 srtt_us;
 	struct ct_ep ep;
 	__u64 sk;		/* the cached socket file's struct sock */
+	/*
+	 * Requests: the current socket wait's connected TCP socket (0: none) and its write_seq as
+	 * the wait began; and those of the last socket wait, which began a request unless it had
+	 * the same socket at the same write_seq as the one before it.
+	 */
+	__u64 wait_sk;
+	__u64 req_sk;
+	__u32 wait_seq;
+	__u32 req_seq;
 	__u64 majflt;		/* task's maj_flt + 1 when last seen (0: not seen yet) */
 	__u64 reclaim_ts;	/* in reclaim since (0: not in reclaim) */
 	/*
@@ -53,6 +63,8 @@ struct ct_task {
 	__u64 poll_block;
 	__u64 woke_block;
 	struct ct_ep woke_ep;
+	__u64 woke_sk;		/* that socket when a connected TCP one (else 0), at woke_seq */
+	__u32 woke_seq;
 	__u32 woke_srtt_us;
 	__u8 woke_tcp;
 	__u8 poll_n;		/* entries of poll_obj in use */

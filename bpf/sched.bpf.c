@@ -31,13 +31,18 @@ static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 	struct socket *so = BPF_CORE_READ(f, private_data);
 	struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
 
+	__u8 k;
+
 	c->sk = (__u64)sk;
 	c->ep_tcp = 0;
+	c->ep_exch = 0;
 	if (!sk) {
 		__builtin_memset(&c->ep, 0, sizeof(c->ep));
 		return;
 	}
-	c->ep_tcp = ct_sk_endpoint_rtt(sk, &c->ep);
+	k = ct_sk_endpoint_rtt(sk, &c->ep);
+	c->ep_tcp = !!(k & CT_SK_RTT);
+	c->ep_exch = !!(k & CT_SK_EXCHANGE);
 }
 
 /* The file behind @t's fd @fd (read, not a BTF pointer), NULL when none. */
@@ -78,9 +83,12 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 	if (c->file_reason == CT_FILE_NONE)
 		return fallback;
 	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
-	/* TCP's smoothed RTT as the wait begins */
+	/* TCP's smoothed RTT, and where its writer stands, as the wait begins */
 	if (c->ep_ok && c->ep_tcp)
 		c->srtt_us = ct_sk_srtt_us((struct sock *)c->sk);
+	c->wait_sk = c->ep_ok && c->ep_exch ? c->sk : 0;
+	if (c->wait_sk)
+		c->wait_seq = ct_sk_write_seq((struct sock *)c->sk);
 	return c->file_reason;
 }
 
@@ -316,12 +324,19 @@ static __always_inline void served_by(const struct ct_ep *ep, __u32 slot)
 
 /*
  * A socket wait of @d ns ended: its endpoint's entry and, for a wait on a peer (not for
- * requests, @serve), the job's socket-wait histogram.
+ * requests, @serve), the job's socket-wait histogram. It began a request unless it waited on
+ * the same connected TCP socket as the task's previous socket wait with nothing written on it
+ * in between (the rest of a response that came in pieces).
  */
 static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d, bool serve)
 {
 	struct ct_ep none = {};
 	struct ct_ep_stats *e;
+	__u64 sk = c->ep_ok ? c->wait_sk : 0;
+	bool req = !sk || sk != c->req_sk || c->wait_seq != c->req_seq;
+
+	c->req_sk = sk;
+	c->req_seq = c->wait_seq;
 
 	if (!serve)
 		ct_hist_add(cpu, slot, CT_HIST_SOCKET, d, 1);
@@ -332,6 +347,8 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 		return;
 	__sync_fetch_and_add(&e->wait_ns, d);
 	__sync_fetch_and_add(&e->wait_cnt, 1);
+	if (req)
+		__sync_fetch_and_add(&e->req_cnt, 1);
 	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
 		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
 		__sync_fetch_and_add(&e->srtt_cnt, 1);
@@ -451,6 +468,8 @@ static __always_inline void poll_ended(struct ct_task *c)
 	c->ep = c->woke_ep;
 	c->ep_tcp = c->woke_tcp;
 	c->srtt_us = c->woke_srtt_us;
+	c->wait_sk = c->woke_sk;
+	c->wait_seq = c->woke_seq;
 	c->ep_ok = 1;
 	c->reason = CT_OFF_SOCKET;
 	/* c->ep no longer belongs to the file last classified: classify that one afresh */

@@ -66,9 +66,10 @@ static __always_inline bool ct_ep_loopback(const struct ct_ep *ep)
 /*
  * Who @sk talks to. A connection whose local port is a listening one (outside the ephemeral
  * range) while its peer's is inside it is the served side: it is named by its local port, so
- * a server's thousand clients make one endpoint, not a thousand.
+ * a server's thousand clients make one endpoint, not a thousand. True when @sk is an inet
+ * socket with a peer (not a listening or unconnected one).
  */
-static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
+static __always_inline bool ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 {
 	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family), dport, lport;
 	bool served;
@@ -78,10 +79,10 @@ static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 	if (fam == CT_AF_UNIX) {
 		ep->family = CT_AF_UNIX;
 		ct_unix_endpoint(sk, ep);
-		return;
+		return false;
 	}
 	if (fam != CT_AF_INET && fam != CT_AF_INET6)
-		return;
+		return false;
 	ep->family = fam;
 	dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
 	dport = ntohs16(dport);
@@ -98,7 +99,7 @@ static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 		} else {
 			BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_rcv_saddr);
 		}
-		return;
+		return dport;
 	}
 	ep->port = dport;
 	if (fam == CT_AF_INET) {
@@ -107,17 +108,36 @@ static __always_inline void ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
 	} else {
 		BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_daddr);
 	}
+	return true;
+}
+
+#define CT_SK_RTT	1	/* a TCP connection across a network */
+#define CT_SK_EXCHANGE	2	/* a connected TCP socket: its write_seq tells one exchange from the next */
+
+/*
+ * @sk's endpoint into @ep, and what more can be read of it: CT_SK_RTT when it is a TCP
+ * connection across a network, the one case where TCP's smoothed RTT is a round trip worth
+ * showing (not on loopback); CT_SK_EXCHANGE when it is a connected TCP socket.
+ */
+static __always_inline __u8 ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep)
+{
+	bool conn = ct_sk_endpoint(sk, ep);
+
+	if (!ep->family || ep->family == CT_AF_UNIX ||
+	    BPF_CORE_READ(sk, sk_protocol) != CT_IPPROTO_TCP)
+		return 0;
+	return (conn ? CT_SK_EXCHANGE : 0) | (ct_ep_loopback(ep) ? 0 : CT_SK_RTT);
 }
 
 /*
- * @sk's endpoint into @ep; true when it is a TCP connection across a network, the one case
- * where TCP's smoothed RTT is a round trip worth showing (not on loopback).
+ * The end of what the application has queued on TCP socket @sk (write_seq): it moves with the
+ * application's writes only, not with retransmits or ACKs. A socket wait that begins with the
+ * same socket at the same write_seq as the task's previous one continues that exchange (a
+ * response arriving in pieces); one after a write begins the next request.
  */
-static __always_inline bool ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep)
+static __always_inline __u32 ct_sk_write_seq(struct sock *sk)
 {
-	ct_sk_endpoint(sk, ep);
-	return (ep->family == CT_AF_INET || ep->family == CT_AF_INET6) &&
-	       BPF_CORE_READ(sk, sk_protocol) == CT_IPPROTO_TCP && !ct_ep_loopback(ep);
+	return BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 }
 
 #define CT_S_IFMT	00170000

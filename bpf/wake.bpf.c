@@ -68,6 +68,7 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	struct ct_task *c;
 	struct sock *sk;
+	__u8 f;
 
 	if (!ct_nr_polls(CT_REGS_NR(regs)))
 		return 0;
@@ -78,8 +79,12 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 	sk = (struct sock *)waking_sock(c);
 	if (!sk)
 		return 0;
-	c->woke_tcp = ct_sk_endpoint_rtt(sk, &c->woke_ep);
+	f = ct_sk_endpoint_rtt(sk, &c->woke_ep);
+	c->woke_tcp = !!(f & CT_SK_RTT);
 	c->woke_srtt_us = c->woke_tcp ? ct_sk_srtt_us(sk) : 0;
+	/* still blocked: what it wrote on sk, it wrote before this wait */
+	c->woke_sk = f & CT_SK_EXCHANGE ? (__u64)sk : 0;
+	c->woke_seq = c->woke_sk ? ct_sk_write_seq(sk) : 0;
 	barrier();
 	c->woke_block = c->poll_block;
 	return 0;

@@ -48,6 +48,8 @@ e1=127.0.0.1:$port
 e2=127.0.0.1:$((port + 1))
 n=$(ep "$w" A "$e1" count)
 between "A: one socket wait per request on $e1" "$n" 40 41
+check "A: each of those waits is a request (an answer of one byte, each after a request sent)" \
+	test "$(ep "$w" A "$e1" requests)" -eq "$n"
 within "A: mean wait per request on $e1 vs injected $D ms" \
 	"$(awk -v t="$(ep "$w" A "$e1" ns)" -v n="$n" 'BEGIN { print n ? t / n : 0 }')" \
 	$((D * 1000000)) 10

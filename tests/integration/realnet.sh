@@ -109,7 +109,15 @@ check "curl: its waits in poll ended by the socket are not left as poll (< 5 %)"
 	awk -v p="$(jsum "$w" curl offcpu.poll.ns)" -v c="$curl_wait" 'BEGIN { exit !(p < c * 0.05) }'
 check "curl: no network RTT for a peer on loopback (it would be nginx's pacing through delayed ACKs)" \
 	jqt "$w" "[.[] | select(.type == \"window\") | .jobs[] | select(.name == \"curl\") | .net.endpoints[] | select(.endpoint == \"$e\") | .srtt_us] | length > 0 and all(. == null)"
+# A download is one request, however many pieces its answer comes in: on a TCP connection,
+# the waits with nothing written between them are one request.
+cw=$(ep "$w" curl "$e" count)
+check "curl: three requests on $e, one per download, in its $cw waits" \
+	test "$(ep "$w" curl "$e" requests)" -eq 3 -a "$cw" -gt 30
 check "curl: 60 small requests" test "$(wc -l <"$TMP/small.times")" -eq 60
+# An answer already there when curl polls needs no wait: at most one request per answer.
+between "curl, 60 small requests: one request per wait on $e" "$(ep "$w" curlsmall "$e" requests)" \
+	50 "$(ep "$w" curlsmall "$e" count)"
 small_wait=$(awk '{ s += ($2 - $1) * 1e9 } END { printf "%.0f", s }' "$TMP/small.times")
 within "curl, 60 small requests: socket wait on $e vs curl's time_starttransfer - time_pretransfer" \
 	"$(ep "$w" curlsmall "$e" ns)" "$small_wait" 5

@@ -168,7 +168,7 @@ static void test_resources(void)
 	const char *w[] = {
 		"{\"type\":\"window\",\"start_ns\":0,\"end_ns\":1,\"dur_s\":1,\"jobs\":[{\"name\":\"A\","
 		"\"net\":{\"endpoints\":[{\"endpoint\":\"10.0.0.5:2283\",\"side\":\"remote\",\"ns\":300,"
-		"\"count\":3,\"retrans\":1,\"srtt_us\":100,\"tx_bytes\":10,\"hist\":[[200,3]]},"
+		"\"count\":3,\"requests\":1,\"retrans\":1,\"srtt_us\":100,\"tx_bytes\":10,\"hist\":[[200,3]]},"
 		"{\"endpoint\":\"10.0.0.5:2283\",\"side\":\"local\",\"ns\":5,\"count\":1}],"
 		"\"rest\":{\"ns\":7,\"count\":1,\"endpoints\":4}},"
 		"\"disk\":[{\"device\":\"vda\",\"op\":\"read\",\"count\":2,\"bytes\":8192,"
@@ -196,6 +196,8 @@ static void test_resources(void)
 	CHECK(a.eps[0].ns == 1200 && a.eps[0].count == 6 && a.eps[0].retrans == 1 &&
 	      a.eps[0].tx == 10 && histo__count(a.eps[0].hist) == 6,
 	      "remote: ns %lu count %lu", (unsigned long)a.eps[0].ns, (unsigned long)a.eps[0].count);
+	/* 3 waits in 1 request, then a window of the older form: each of its 3 waits a request */
+	CHECK(a.eps[0].requests == 4, "requests %lu", (unsigned long)a.eps[0].requests);
 	CHECK(a.eps[1].local && a.eps[1].ns == 5, "the local side is its own endpoint");
 	CHECK(!strcmp(a.eps[2].name, "others") && a.eps[2].ns == 7, "rest: %s", a.eps[2].name);
 	CHECK(a.ndisks == 1 && a.disks[0].count == 3 && a.disks[0].bytes == 12288 &&
@@ -212,6 +214,8 @@ static void test_resources(void)
 	CHECK(!strcmp(json_string_value(json_object_get(e, "endpoint")), "10.0.0.5:2283") &&
 	      ct_json_num(e, "mean_ns", 0) == 200 && ct_json_num(e, "srtt_us", 0) == 200,
 	      "largest first, mean per wait, mean RTT over windows");
+	CHECK(ct_json_u64(e, "requests") == 4 && ct_json_num(e, "request_ns", 0) == 300,
+	      "wait per request %g", ct_json_num(e, "request_ns", 0));
 	/* p50 of 3 waits in bucket 200 and 3 in 260: the third is in bucket 200. */
 	CHECK(ct_json_u64(e, "p50_ns") == ct_hist_lower(200) + ct_hist_width(200) / 2,
 	      "merged p50 %lu", (unsigned long)ct_json_u64(e, "p50_ns"));

@@ -238,6 +238,8 @@ static void add_ep(struct ct_span *s, const json_t *o, const char *name, bool lo
 		return;
 	e->ns += ct_json_u64(o, "ns");
 	e->count += ct_json_u64(o, "count");
+	/* windows recorded before requests were told apart from waits: one request per wait */
+	e->requests += ct_json_u64(o, json_object_get(o, "requests") ? "requests" : "count");
 	e->connects += ct_json_u64(o, "connects");
 	e->connect_ns += ct_json_u64(o, "connect_ns");
 	e->connect_fail += ct_json_u64(o, "connect_fail");
@@ -619,6 +621,10 @@ static json_t *net_json(const struct ct_span *s, int64_t units)
 		json_object_set_new(o, "mean_ns", e->count ? json_real((double)e->ns /
 									(double)e->count) :
 							     json_null());
+		json_object_set_new(o, "requests", json_integer((json_int_t)e->requests));
+		json_object_set_new(o, "request_ns", e->requests ?
+							json_real((double)e->ns / (double)e->requests) :
+							json_null());
 		json_object_set_new(o, "connects", json_integer((json_int_t)e->connects));
 		json_object_set_new(o, "connect_ns", json_integer((json_int_t)e->connect_ns));
 		json_object_set_new(o, "connect_fail", json_integer((json_int_t)e->connect_fail));
@@ -629,8 +635,9 @@ static json_t *net_json(const struct ct_span *s, int64_t units)
 		json_object_set_new(o, "rx_bytes", json_integer((json_int_t)e->rx));
 		if (units > 0)
 			json_object_set_new(o, "per_unit",
-					    json_pack("{sfsf}", "waits",
-						      (double)e->count / (double)units, "ns",
+					    json_pack("{sfsfsf}", "waits",
+						      (double)e->count / (double)units, "requests",
+						      (double)e->requests / (double)units, "ns",
 						      (double)e->ns / (double)units));
 		json_array_append_new(a, o);
 	}

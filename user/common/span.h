@@ -22,6 +22,7 @@ struct ct_span_ep {
 	char name[128];		/* "ADDR:PORT", "unix:PATH", "other", or "others" (the summed rest) */
 	bool local;		/* named by the job's own port: a socket it listens on or serves */
 	uint64_t ns, count, connects, connect_ns, connect_fail, retrans, tx, rx;
+	uint64_t requests;	/* waits that began a request (a window without them: its count) */
 	double srtt_sum;	/* sum of the windows' mean smoothed RTT (us)... */
 	int srtt_n;		/* ...over this many windows */
 	uint64_t hist[CT_HIST_NBUCKETS];

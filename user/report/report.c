@@ -551,6 +551,13 @@ static double ep_pu(const json_t *e, const char *key)
 	return e ? ct_json_num(json_object_get(e, "per_unit"), key, NAN) : 0;
 }
 
+/* Socket wait per request on endpoint @e (a span's older form without requests: per wait). */
+static double ep_req_ns(const json_t *e)
+{
+	return json_object_get(e, "request_ns") ? ct_json_num(e, "request_ns", NAN) :
+						  ct_json_num(e, "mean_ns", NAN);
+}
+
 /*
  * What the endpoints prove: the one A's wait per unit rose most on, its wait per request
  * alone and with B, whether B waited on the very same endpoint, TCP's view of the path, and
@@ -589,13 +596,11 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 	if (e0 && ct_json_u64(e0, "count"))
 		say(ev, "per request, %s waited %s on %s alone (t0: %.2f waits per unit) and %s "
 			"with %s (t1: %.2f waits per unit)", a,
-		    ct_fmt_ns(ct_json_num(e0, "mean_ns", NAN), x, sizeof(x)), name,
-		    ep_pu(e0, "waits"), ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),
-		    b ?: "B", ep_pu(best, "waits"));
+		    ct_fmt_ns(ep_req_ns(e0), x, sizeof(x)), name, ep_pu(e0, "waits"),
+		    ct_fmt_ns(ep_req_ns(best), y, sizeof(y)), b ?: "B", ep_pu(best, "waits"));
 	else
 		say(ev, "%s waited on %s only at t1: %s per request, %.2f waits per unit", a, name,
-		    ct_fmt_ns(ct_json_num(best, "mean_ns", NAN), y, sizeof(y)),
-		    ep_pu(best, "waits"));
+		    ct_fmt_ns(ep_req_ns(best), y, sizeof(y)), ep_pu(best, "waits"));
 	if (ct_json_u64(e0, "retrans") || ct_json_u64(best, "retrans"))
 		say(ev, "TCP retransmits to %s: %llu at t0, %llu at t1", name,
 		    (unsigned long long)ct_json_u64(e0, "retrans"),
@@ -608,7 +613,7 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 	if (b && bep && ct_json_u64(bep, "count")) {
 		say(ev, "%s waited on the same endpoint %s at t1: %llu waits, %s per request: "
 			"%s and %s share %s", b, name, (unsigned long long)ct_json_u64(bep, "count"),
-		    ct_fmt_ns(ct_json_num(bep, "mean_ns", NAN), x, sizeof(x)), a, b, name);
+		    ct_fmt_ns(ep_req_ns(bep), x, sizeof(x)), a, b, name);
 		json_object_set_new(r->facts, "shared_endpoint", json_string(name));
 	} else if (b) {
 		say(ev, "%s did not wait on %s", b, name);
@@ -728,7 +733,7 @@ struct chain_scan {
 	struct ct_span sp;
 	uint64_t from, to;
 	const char *ep;
-	uint64_t requests;	/* waits of every job on ep as a remote endpoint */
+	uint64_t requests;	/* requests of every job on ep as a remote endpoint */
 };
 
 static int chain_window(const json_t *win, void *arg)
@@ -745,7 +750,8 @@ static int chain_window(const json_t *win, void *arg)
 		json_array_foreach(json_object_get(json_object_get(j, "net"), "endpoints"), k, e)
 			if (!strcmp(json_string_value(json_object_get(e, "endpoint")) ?: "", cs->ep) &&
 			    !strcmp(json_string_value(json_object_get(e, "side")) ?: "", "remote"))
-				cs->requests += ct_json_u64(e, "count");
+				cs->requests += ct_json_u64(e, json_object_get(e, "requests") ?
+								     "requests" : "count");
 	return 0;
 }
 
@@ -814,7 +820,7 @@ static int culprit_cmp(const void *a, const void *b)
 /*
  * Job A's wait rose on endpoint @ep, which job @server serves on this node: what a request
  * costs @server at t0 and at t1 (its own run-queue delay, disk, lock and reclaim, divided by
- * the waits every job made on @ep), which of them rose most, and who held the CPU while
+ * the requests every job made on @ep), which of them rose most, and who held the CPU while
  * @server waited for one. Says the chain in one line for the summary.
  */
 static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, const char *a,
@@ -830,7 +836,7 @@ static void chain_evidence(struct report *r, json_t *ev, const struct cmp *c, co
 	if (!chain_side(r, server, ep, c->a0, &s0) || !chain_side(r, server, ep, c->a1, &s1) ||
 	    !(s0.requests > 0) || !(s1.requests > 0))
 		goto out;
-	say(ev, "inside %s, per request on %s (every client's waits on it: %.0f at t0, %.0f at t1, "
+	say(ev, "inside %s, per request on %s (every client's requests on it: %.0f at t0, %.0f at t1, "
 		"%.1f and %.1f a second): run-queue delay %s and %s, disk %s and %s, locks %s and "
 		"%s, memory reclaim %s and %s", server, ep, s0.requests, s1.requests,
 	    s0.secs > 0 ? s0.requests / s0.secs : NAN, s1.secs > 0 ? s1.requests / s1.secs : NAN,

@@ -233,8 +233,11 @@ static void endpoints_table(const struct report *r, struct ct_buf *b)
 							 "provides, where the waits are for requests). A "
 							 "wait per request runs from the moment the job "
 							 "blocked for the peer, its request sent, to the "
-							 "moment the peer's answer woke it: the peer's "
-							 "time to first byte. Network RTT: the kernel's "
+							 "moment the peer's answer woke it, with the "
+							 "waits for the rest of an answer that came in "
+							 "pieces (on a TCP connection, the waits with "
+							 "nothing written between them are one "
+							 "request). p99: of single waits. Network RTT: the kernel's "
 							 "smoothed TCP round trip, shown only for a peer "
 							 "across a network (on loopback it measures the "
 							 "peer's think time through delayed ACKs)."
@@ -249,7 +252,9 @@ static void endpoints_table(const struct report *r, struct ct_buf *b)
 					      !strcmp(json_string_value(json_object_get(e, "side")) ?: "",
 						      "local") ? " (local)" : "",
 					      ct_json_num(json_object_get(e, "per_unit"), "waits", NAN),
-					      ct_fmt_ns(ct_json_num(e, "mean_ns", NAN), x, sizeof(x)),
+					      ct_fmt_ns(ct_json_num(e, json_object_get(e, "request_ns") ?
+								"request_ns" : "mean_ns", NAN),
+							x, sizeof(x)),
 					      ct_fmt_ns(ct_json_num(e, "p99_ns", NAN), y, sizeof(y)),
 					      (unsigned long long)ct_json_u64(e, "retrans"),
 					      json_is_number(json_object_get(e, "srtt_us")) ?
