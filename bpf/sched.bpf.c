@@ -326,14 +326,14 @@ static __always_inline void served_by(const struct ct_ep *ep, __u32 slot)
  * A socket wait of @d ns ended: its endpoint's entry and, for a wait on a peer (not for
  * requests, @serve), the job's socket-wait histogram. It began a request unless it waited on
  * the same connected TCP socket as the task's previous socket wait with nothing written on it
- * in between (the rest of a response that came in pieces).
+ * in between: then it continues that request (the rest of an answer that came in pieces).
  */
 static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u64 d, bool serve)
 {
 	struct ct_ep none = {};
 	struct ct_ep_stats *e;
 	__u64 sk = c->ep_ok ? c->wait_sk : 0;
-	bool req = !sk || sk != c->req_sk || c->wait_seq != c->req_seq;
+	bool cont = sk && sk == c->req_sk && c->wait_seq == c->req_seq;
 
 	c->req_sk = sk;
 	c->req_seq = c->wait_seq;
@@ -347,8 +347,9 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 		return;
 	__sync_fetch_and_add(&e->wait_ns, d);
 	__sync_fetch_and_add(&e->wait_cnt, 1);
-	if (req)
-		__sync_fetch_and_add(&e->req_cnt, 1);
+	/* counted the rare way round: no atomic more for the usual wait */
+	if (cont)
+		__sync_fetch_and_add(&e->cont_cnt, 1);
 	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
 		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
 		__sync_fetch_and_add(&e->srtt_cnt, 1);

@@ -202,7 +202,8 @@ struct ct_ep_key {
 struct ct_ep_stats {
 	__u64 wait_ns;		/* off CPU in a socket wait on this endpoint */
 	__u64 wait_cnt;
-	__u64 req_cnt;		/* waits that began a request: all but those continuing one (sched.bpf.c) */
+	__u64 cont_cnt;		/* waits continuing a request, not beginning one (sched.bpf.c): the
+				 * requests are wait_cnt - cont_cnt */
 	__u64 conn_ns;		/* TCP connect: SYN sent -> established */
 	__u64 conn_cnt;
 	__u64 conn_fail;	/* SYN sent -> closed */
