@@ -25,6 +25,64 @@
 #define TASK_DEAD		0x80
 
 
+/*
+ * CLOCK_MONOTONIC less the scheduler's clock, for the one program that runs where the
+ * scheduler's clock may be a tick old (cgroup_attach_task). A sample taken at a switch where
+ * the scheduler skipped its clock update is too large (by up to the time the CPU took to reach
+ * the switch: 13 ms was seen), so the smallest sample is used. Each CPU samples its first
+ * CT_OFF_EARLY switches (recording has just begun: the estimate is needed at once) and then
+ * every CT_OFF_EVERY-th; to follow the clocks' slow drift, the smallest of each
+ * CT_OFF_EPOCH samples replaces the estimate, never a single sample.
+ */
+__s64 ct_mono_off = 0;
+bool ct_mono_set = false;
+__s64 ct_mono_epoch_min = 0;
+__u32 ct_mono_epoch_n = 0;
+#define CT_OFF_EARLY 64
+#define CT_OFF_EVERY 256
+#define CT_OFF_EPOCH 64
+
+static __always_inline void mono_sample(struct ct_ring *ring, __u64 now)
+{
+	__s64 off;
+
+	if (!ring || (ring->head >= CT_OFF_EARLY && ring->head % CT_OFF_EVERY))
+		return;
+	off = (__s64)(bpf_ktime_get_ns() - now);
+	if (!ct_mono_set || off < ct_mono_off) {
+		ct_mono_off = off;
+		ct_mono_set = true;
+	}
+	/* both CPUs may race here: a lost update only delays the next epoch's estimate */
+	if (!ct_mono_epoch_n || off < ct_mono_epoch_min)
+		ct_mono_epoch_min = off;
+	if (++ct_mono_epoch_n >= CT_OFF_EPOCH) {
+		ct_mono_off = ct_mono_epoch_min;
+		ct_mono_epoch_n = 0;
+	}
+}
+
+/*
+ * Now, by the scheduler's own clock of this CPU (rq->clock, what run_delay and the switch-in
+ * times of sched_info are measured with), which __schedule() has just brought up to date
+ * before it traces the switch. Three loads instead of a clock read: on the pipe storm the
+ * clock read was 27 of the 104 ns of a switch. When the scheduler skips the update (a wakeup
+ * just made it), the task's runtime, from the same clock, is as old: the interval stays whole.
+ * The run queue is reached through @t, running on this CPU: its sched_entity's cfs_rq is this
+ * CPU's whatever its class (kept so at every migration). A kernel without group scheduling
+ * has no such link (nor a per-CPU symbol this one would resolve): the clock read, then, and
+ * every time is CLOCK_MONOTONIC (the offset stays 0).
+ */
+static __always_inline __u64 sched_now(struct task_struct *t)
+{
+	struct cfs_rq *cfs;
+
+	if (!bpf_core_field_exists(t->se.cfs_rq) || !bpf_core_field_exists(struct cfs_rq, rq))
+		return bpf_ktime_get_ns();
+	cfs = t->se.cfs_rq;
+	return cfs ? cfs->rq->clock : bpf_ktime_get_ns();
+}
+
 /* The endpoint of the socket behind @f (family 0 when it cannot be read), and its sock. */
 static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 {
@@ -445,11 +503,18 @@ static __always_inline void charge_majflt(struct task_struct *t, struct ct_task 
  * Has @c's first interval begun? A task born while recording starts one at its birth, with
  * counters at zero, runnable; one that was already there, at its first traced switch-out.
  */
-static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c)
+static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c, __u64 now)
 {
+	__u64 since;
+
 	if (!c->out_ts && t->start_time >= targ_t0_ns) {
 		__builtin_memset(&c->cnt, 0, sizeof(c->cnt));
-		c->out_ts = t->start_time;
+		/*
+		 * Runnable from its birth until now, it has been on CPU or queued for one all
+		 * along: it began that long ago, by the scheduler's clock (start_time is another).
+		 */
+		since = t->se.sum_exec_runtime + t->sched_info.run_delay;
+		c->out_ts = now > since ? now - since : 1;
 		c->blocked = 0;
 		if (!c->majflt)
 			c->majflt = 1;	/* no major fault yet at its birth */
@@ -493,7 +558,7 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 	if (c->blocked && c->reason == CT_OFF_POLL)
 		poll_ended(c);
 	/* A task that was already running when recording began is counted from here on. */
-	if (task_begun(prev, c) && st)
+	if (task_begun(prev, c, now) && st)
 		account(cpu, ring, prev, c, slot, st, &n, now);
 	c->cnt = n;
 	c->out_ts = now;
@@ -517,9 +582,10 @@ int BPF_PROG(ct_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	/* Tests: behave like a kernel that skips switches out of idle (this project's CI's). */
 	if (targ_drop_idle_pct && !prev->pid && bpf_get_prandom_u32() % 100 < targ_drop_idle_pct)
 		return 0;
-	now = bpf_ktime_get_ns();
+	now = sched_now(prev);
 	cpu = bpf_get_smp_processor_id();
 	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
+	mono_sample(ring, now);
 	if (prev->pid) {
 		/* Live state: a task that did not block after all (signal) is RUNNING again. */
 		state = ct_task_state(prev);
@@ -578,10 +644,19 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 
 	if (task != bpf_get_current_task_btf())
 		return 0;
-	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
-	if (!c || !task_begun(task, c))
+	/*
+	 * Here the scheduler's clock may be a tick old: now by CLOCK_MONOTONIC, turned into the
+	 * scheduler's time by the offset the switches keep.
+	 */
+	if (!ct_mono_set)
 		return 0;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_ns() - ct_mono_off;
+	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
+	if (!c || !task_begun(task, c, now))
+		return 0;
+	/* an offset a little off must not put now before what the switches saw */
+	if (now < c->out_ts)
+		now = c->out_ts;
 	cpu = bpf_get_smp_processor_id();
 	ring = bpf_map_lookup_elem(&ct_rings, &cpu);
 	st = ct_stats_of(cpu, c->job);	/* the cached job: the one it is leaving */
@@ -593,8 +668,11 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	 * a tick old: that much of its run before the move may go to the job it joins, rather
 	 * than all of it.
 	 */
-	if (switched_in(ring, task, c, &t_in))
+	if (switched_in(ring, task, c, &t_in)) {
+		if (now < t_in)
+			now = t_in;
 		n.exec = c->cnt.exec + (now - t_in);
+	}
 	if (st)
 		account(cpu, ring, task, c, c->job, st, &n, now);
 	charge_majflt(task, c, st);

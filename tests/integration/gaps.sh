@@ -38,8 +38,9 @@ for drop in 0 50 100; do
 	between "drop $drop%: sleeper: one sleep per nanosleep" \
 		"$(jsum "$w" sleeper offcpu.sleep.count)" 50 50
 	# Injected 1.000 s. Above it: timer slack (50 us a sleep) and the CPU's exit from idle,
-	# together 0.5-1 % here; the issue's bound is +5 %. Below it by at most 1 %: the
-	# scheduler's clock and bpf_ktime_get_ns are read a few microseconds apart at each switch.
+	# together 0.5-1 % here; the issue's bound is +5 %. Below it by at most 1 %: the job
+	# begins when the sleeper moves itself into it (cgroup_attach_task), timed by
+	# CLOCK_MONOTONIC less its offset to the scheduler's clock, sampled at switches.
 	between "drop $drop%: sleeper: sleep vs injected 1.000 s" \
 		"$(jsum "$w" sleeper offcpu.sleep.ns)" 990000000 1050000000
 	# Thread time is conserved: on-CPU + queued + off-CPU = the time it spent in the job. 1 %:
