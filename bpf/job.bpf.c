@@ -29,6 +29,7 @@ volatile __u32 ct_job_gen = 0;
 const volatile __u64 targ_t0_ns = 0;
 const volatile __u32 targ_drop_idle_pct = 0;
 __u64 ct_drops = 0;
+__u64 ct_pollers[CT_POLLER_WORDS] = {};
 __u64 ct_ep_full = 0;
 __u64 ct_disk_full = 0;
 __u64 ct_ep_created = 0;

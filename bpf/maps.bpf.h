@@ -213,6 +213,25 @@ extern volatile __u32 ct_job_gen;
 extern const volatile __u64 targ_t0_ns;	/* tasks started since are counted from birth */
 extern const volatile __u32 targ_drop_idle_pct;	/* tests: ignore this % of switches out of idle */
 extern __u64 ct_drops;
+/*
+ * One bit per thread id (pid_max is at most 2^22): set while the thread is in a poll, select
+ * or epoll wait registered for wake.bpf.c, cleared when it next blocks in anything else. A
+ * wakeup looks here before the wakee's task storage or saved registers: with hundreds of
+ * tasks those are cold cache lines, and this is one hot line per 64 threads. A stale bit only
+ * sends a wakeup to the full check.
+ */
+#define CT_POLLER_WORDS (1U << 16)
+extern __u64 ct_pollers[CT_POLLER_WORDS];
+
+static __always_inline __u64 *ct_poller_word(__u32 tid)
+{
+	return &ct_pollers[(tid >> 6) & (CT_POLLER_WORDS - 1)];
+}
+
+static __always_inline __u64 ct_poller_bit(__u32 tid)
+{
+	return 1ULL << (tid & 63);
+}
 extern __u64 ct_ep_full;	/* endpoint events lost: ct_eps full */
 extern __u64 ct_disk_full;	/* disk events lost: ct_disk or the request table full */
 extern __u64 ct_ep_created, ct_disk_created;	/* entries ever made in ct_eps, ct_disk */

@@ -182,8 +182,12 @@ struct ct_pollfd {
 #define CT_POLLIN	0x0043	/* POLLIN | POLLPRI | POLLRDNORM */
 
 /* @c is registered for the block that began at its switch-out now: written last. */
-static __always_inline void poll_registered(struct ct_task *c)
+static __always_inline void poll_registered(struct task_struct *t, struct ct_task *c)
 {
+	__u64 *w = ct_poller_word(t->pid), bit = ct_poller_bit(t->pid);
+
+	if (!(*w & bit))
+		__sync_fetch_and_or(w, bit);
 	barrier();
 	c->poll_block = c->cnt.nvcsw;
 }
@@ -215,7 +219,7 @@ static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 		c->poll_obj[0] = (__u64)BPF_CORE_READ(f, private_data);
 		c->poll_epoll = 1;
 		c->poll_n = 1;
-		poll_registered(c);
+		poll_registered(t, c);
 		return;
 	}
 	/* the fd array's address, as a number for ct_poll_add() */
@@ -245,7 +249,7 @@ static __noinline void poll_register(struct task_struct *t, struct ct_task *c,
 			ct_poll_add(c, fds, max_fds, fd);
 		}
 	}
-	poll_registered(c);
+	poll_registered(t, c);
 }
 
 /*
@@ -522,6 +526,15 @@ static __always_inline bool task_begun(struct task_struct *t, struct ct_task *c,
 	return c->out_ts;
 }
 
+/* @t blocks in something other than a registered poll: wakeups need not look at it. */
+static __always_inline void poller_clear(struct task_struct *t)
+{
+	__u64 *w = ct_poller_word(t->pid), bit = ct_poller_bit(t->pid);
+
+	if (*w & bit)
+		__sync_fetch_and_and(w, ~bit);
+}
+
 /*
  * @c's pending wait in poll, select or epoll: if a socket's data woke it (wake.bpf.c noted it
  * during this very block, the one that began at c->cnt's voluntary switch count), it is a
@@ -564,8 +577,11 @@ static __always_inline void switch_out(__u32 cpu, struct ct_ring *ring,
 	c->out_ts = now;
 	charge_majflt(prev, c, st);
 	c->blocked = !runnable && !(state & TASK_DEAD);
-	if (c->blocked)
+	if (c->blocked) {
 		c->reason = classify(prev, c, state);
+		if (c->reason != CT_OFF_POLL)
+			poller_clear(prev);
+	}
 }
 
 SEC("tp_btf/sched_switch")

@@ -11,9 +11,11 @@
  * task's next switch-out sched.bpf.c turns its pending poll wait into a socket wait on it. A
  * wait ended by anything else (an eventfd, a pipe, a timer, a signal) stays poll.
  *
- * Every wakeup on the node passes here, but only a wakeup out of poll, select or epoll does
- * more than one task-storage lookup. An earlier version ran on sk_data_ready, once per
- * message: on a socket-heavy storm that is dozens of runs per context switch.
+ * Every wakeup on the node passes here, but only a wakeup of a thread whose bit is set in
+ * ct_pollers (it blocked in a registered poll, select or epoll) reads more than that bit. An
+ * earlier version ran on sk_data_ready, once per message: on a socket-heavy storm that is
+ * dozens of runs per context switch; a later one read the wakee's syscall number from its
+ * saved registers, a cold line with hundreds of tasks.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -65,12 +67,11 @@ static __noinline __u64 waking_sock(struct ct_task *c)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(ct_sched_waking, struct task_struct *p)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	struct ct_task *c;
 	struct sock *sk;
 	__u8 f;
 
-	if (!ct_nr_polls(CT_REGS_NR(regs)))
+	if (!(*ct_poller_word(p->pid) & ct_poller_bit(p->pid)))
 		return 0;
 	c = bpf_task_storage_get(&ct_tasks, p, 0, 0);
 	/* registered for the block it is in now, and not woken out of it yet */
