@@ -126,6 +126,9 @@ static void test_endpoints(void)
 		json_array_append_new(eps, json_pack("{ss ss sI sI s[]}", "endpoint", name, "side",
 						     "remote", "ns", (json_int_t)1000000000, "count",
 						     (json_int_t)2, "hist"));
+		/* the first: 2 waits for 1 request; the others, older windows: a request each */
+		if (!i)
+			json_object_set_new(json_array_get(eps, 0), "requests", json_integer(1));
 	}
 	w = json_pack("{ss s{} s[{ss ss s{so} s[{ss ss sI s{sI} s{sI}}]}]}", "type", "window", "lost",
 		      "jobs", "name", "c", "kind", "env", "net", "endpoints", eps, "disk", "device",
@@ -136,6 +139,10 @@ static void test_endpoints(void)
 	p = line(t.p, "contrace_job_socket_wait_seconds_count{ci_job=\"c\",kind=\"env\",endpoint=\"10.0.0.4:5432\"} ");
 	CHECK(p && atoi(p) == 2, "the fourth has its own: %s", p ? p : "none");
 	CHECK(!strstr(t.p, "10.0.0.5:5432"), "the fifth has none");
+	p = line(t.p, "contrace_job_socket_requests_total{ci_job=\"c\",kind=\"env\",endpoint=\"10.0.0.1:5432\"} ");
+	CHECK(p && atoi(p) == 1, "requests, not waits: %s", p ? p : "none");
+	p = line(t.p, "contrace_job_socket_requests_total{ci_job=\"c\",kind=\"env\",endpoint=\"other\"} ");
+	CHECK(p && atoi(p) == 4, "older windows count a request per wait: %s", p ? p : "none");
 	p = line(t.p, "contrace_job_socket_wait_seconds_sum{ci_job=\"c\",kind=\"env\",endpoint=\"other\"} ");
 	CHECK(p && atof(p) == 2.0, "other holds the fifth and sixth: %s", p ? p : "none");
 	p = line(t.p, "contrace_job_disk_device_seconds_total{ci_job=\"c\",kind=\"env\",device=\"vda\",op=\"read\"} ");

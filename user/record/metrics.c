@@ -21,7 +21,7 @@ const double ct_metrics_le[CT_METRICS_LE] = {
 /* A histogram of waits under one key (an endpoint). */
 struct mhist {
 	char key[80];
-	double ns, cnt;
+	double ns, cnt, req;	/* req: the waits that began a request */
 	double le[CT_METRICS_LE];
 };
 
@@ -139,6 +139,7 @@ static void add_ep(struct mjob *m, const char *name, const json_t *e)
 	}
 	h->ns += (double)ct_json_u64(e, "ns");
 	h->cnt += (double)ct_json_u64(e, "count");
+	h->req += (double)ct_json_u64(e, json_object_get(e, "requests") ? "requests" : "count");
 	add_le(h->le, json_object_get(e, "hist"));
 }
 
@@ -347,6 +348,24 @@ void metrics_state__render(const struct metrics_state *s, bool om, struct ct_buf
 			ct_buf_printf(b, ",endpoint=\"");
 			label(b, h->key);
 			ct_buf_printf(b, "\"} %.9g\n", h->ns / 1e9);
+		}
+	}
+	family(b, om, "contrace_job_socket_requests_total", "counter",
+	       "Requests among the job's socket waits, by endpoint: an answer that came in pieces is "
+	       "waited for more than once but is one request");
+	for (int i = 0; i < s->n; i++) {
+		const struct mjob *j = &s->v[i];
+
+		for (int e = 0; e < CT_METRICS_EPS; e++) {
+			const struct mhist *h = &j->eps[e];
+
+			if (!h->key[0])
+				continue;
+			ct_buf_printf(b, "contrace_job_socket_requests_total");
+			job_labels(b, j);
+			ct_buf_printf(b, ",endpoint=\"");
+			label(b, h->key);
+			ct_buf_printf(b, "\"} %.0f\n", h->req);
 		}
 	}
 	{
