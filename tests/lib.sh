@@ -135,17 +135,32 @@ rec_stop() {
 # reads tracepoint formats there) and unmounts it at exit. bt_stop: Ctrl-C it, wait.
 BT_PID=
 bt_start() {
-	local out=$1 i
+	local out=$1 i before n prev=-1
 	shift
 	if [ ! -e /sys/kernel/tracing/available_events ]; then
 		mount -t tracefs nodev /sys/kernel/tracing || return 1
 		on_exit umount /sys/kernel/tracing
 	fi
+	# emptied here, not by the background job's redirection: the wait below must not find the
+	# previous run's attached_probes in a file reused from round to round (make bench)
+	: >"$out"
+	before=$(bpftool prog show -j | jq -r '.[].id' | sort)
 	BPFTRACE_MAP_KEYS_MAX=65536 bpftrace -f json "$@" >"$out" 2>"$out.err" &
 	BT_PID=$!
 	PIDS+=("$BT_PID")
 	for i in $(seq 300); do
-		grep -q attached_probes "$out" 2>/dev/null && return 0
+		if grep -q attached_probes "$out" 2>/dev/null; then
+			# bpftrace prints it as it begins to attach (text mode: "Attaching N probes..."):
+			# wait until its programs are loaded and their number holds for 0.3 s
+			for i in $(seq 30); do
+				n=$(comm -13 <(echo "$before") <(bpftool prog show -j | jq -r '.[].id' | sort) | wc -l)
+				[ "$n" -gt 0 ] && [ "$n" = "$prev" ] && return 0
+				prev=$n
+				sleep 0.3
+			done
+			echo "# bpftrace's programs did not settle" >&2
+			return 1
+		fi
 		kill -0 "$BT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
