@@ -186,6 +186,8 @@ static void test_credentials(void)
 		{ "resolve immich.local failed", "resolve HOST_2 failed" },
 		{ "see www.example.org/x?token=abc.", "see URL_1." },
 		{ "clone github.com/org/repo?ref=main done", "clone URL_2 done" },
+		/* a URL whose end is glued to an '@' is still a URL (fuzz_redact found its host left) */
+		{ "get immich.local:466/a/b@% now", "get URL_3@% now" },
 		{ "eth0 52:54:00:12:34:56 and AA-BB-CC-DD-EE-FF", "eth0 MAC_1 and MAC_2" },
 		{ "asset 3f2a9c1e7b4d4e5f9a0b1c2d3e4f5a6b failed", "asset ID_1 failed" },
 	};

@@ -850,7 +850,11 @@ static size_t match_at(struct scan *sc, const char *p, struct hit *h)
 		return whole(h, CT_RED_MAC, n);
 	if (!local_char(prev) && (n = try_ip(sc, p)))
 		return whole(h, CT_RED_IP, n);
-	if ((n = host_name(p, sc->end, &url, &sc->host_dead)) && !glued(p + n, sc->end))
+	/*
+	 * A URL runs to the next space or quote, less the sentence's punctuation at its end: an
+	 * '@' there ("...x@%") starts no e-mail once the URL is a token, so it does not stop one.
+	 */
+	if ((n = host_name(p, sc->end, &url, &sc->host_dead)) && (url || !glued(p + n, sc->end)))
 		return whole(h, url ? CT_RED_URL : CT_RED_HOST, n);
 	return 0;
 }
