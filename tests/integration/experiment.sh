@@ -35,7 +35,9 @@ check "the profile kept is one the pstats reader reads" bash -c "'$CONTRACE' pst
 # Wall time per unit against the job's own clock: its [PERF] lines print the count and the
 # average time per unit since it started (ms precision), so count x average is its elapsed
 # time at each snapshot. Span edges are window edges (1 s) and [PERF] lines come every 25
-# units: allow 10 %.
+# units: allow 10 %. The job's clock itself is only that exact: its average is rounded to
+# 0.5 ms either way, times its count at each end (about 650 and 1,050 units: up to 0.85 s of
+# the 12 s between, 7 %), which is added to the bound (ci4 once measured -11.2 %).
 own() { # own PERF_LINES: "elapsed_s count" from the last relative-shape line
 	grep '^\[PERF\] [0-9]*/.*relative' "$1" | tail -1 |
 		sed -E 's|^\[PERF\] ([0-9]+)/.* Avg: ([0-9.]+) s.*|\2 \1|' |
@@ -45,7 +47,8 @@ read -r e0 n0 < <(own "$s/jobA_t0_perf_lines.txt")
 read -r e1 n1 < <(own "$s/jobA_t1_perf_lines.txt")
 if [ -n "${n1:-}" ] && [ -n "${n0:-}" ] && [ "$n1" -gt "$n0" ]; then
 	truth=$(awk -v a="$e0" -v b="$e1" -v m="$n0" -v n="$n1" 'BEGIN { print (b - a) / (n - m) * 1e9 }')
-	within "jobA's wall time per unit at t1 vs its own clock" "$(jq '.span.per_unit.wall_ns' "$s/jobA_t1_contention.json")" "$truth" 10
+	tol=$(awk -v a="$e0" -v b="$e1" -v m="$n0" -v n="$n1" 'BEGIN { printf "%.1f", 10 + 100 * 0.0005 * (m + n) / (b - a) }')
+	within "jobA's wall time per unit at t1 vs its own clock (10 % + its clock's rounding)" "$(jq '.span.per_unit.wall_ns' "$s/jobA_t1_contention.json")" "$truth" "$tol"
 else
 	not_ok "jobA printed relative-shape [PERF] lines at t0 and t1 (${n0:-none}, ${n1:-none})"
 fi
