@@ -268,6 +268,16 @@ static void job_labels(struct ct_buf *b, const struct mjob *j)
 	ct_buf_printf(b, "\"");
 }
 
+/* @metric{job's labels,endpoint="@key" (the closing brace is the caller's) */
+static void ep_series(struct ct_buf *b, const char *metric, const struct mjob *j, const char *key)
+{
+	ct_buf_printf(b, "%s", metric);
+	job_labels(b, j);
+	ct_buf_printf(b, ",endpoint=\"");
+	label(b, key);
+	ct_buf_printf(b, "\"");
+}
+
 void metrics_state__render(const struct metrics_state *s, bool om, struct ct_buf *b)
 {
 	static const struct {
@@ -322,50 +332,35 @@ void metrics_state__render(const struct metrics_state *s, bool om, struct ct_buf
 	       "Waits of the job's threads on a peer (socket wait), by endpoint: its first 4, "
 	       "then other");
 	for (int i = 0; i < s->n; i++) {
-		const struct mjob *j = &s->v[i];
-
 		for (int e = 0; e < CT_METRICS_EPS; e++) {
-			const struct mhist *h = &j->eps[e];
+			const struct mhist *h = &s->v[i].eps[e];
 
 			if (!h->key[0])
 				continue;
 			for (int l = 0; l <= CT_METRICS_LE; l++) {
-				ct_buf_printf(b, "contrace_job_socket_wait_seconds_bucket");
-				job_labels(b, j);
-				ct_buf_printf(b, ",endpoint=\"");
-				label(b, h->key);
+				ep_series(b, "contrace_job_socket_wait_seconds_bucket", &s->v[i], h->key);
 				if (l < CT_METRICS_LE)
-					ct_buf_printf(b, "\",le=\"%g\"} %.0f\n", ct_metrics_le[l], h->le[l]);
+					ct_buf_printf(b, ",le=\"%g\"} %.0f\n", ct_metrics_le[l], h->le[l]);
 				else
-					ct_buf_printf(b, "\",le=\"+Inf\"} %.0f\n", h->cnt);
+					ct_buf_printf(b, ",le=\"+Inf\"} %.0f\n", h->cnt);
 			}
-			ct_buf_printf(b, "contrace_job_socket_wait_seconds_count");
-			job_labels(b, j);
-			ct_buf_printf(b, ",endpoint=\"");
-			label(b, h->key);
-			ct_buf_printf(b, "\"} %.0f\ncontrace_job_socket_wait_seconds_sum", h->cnt);
-			job_labels(b, j);
-			ct_buf_printf(b, ",endpoint=\"");
-			label(b, h->key);
-			ct_buf_printf(b, "\"} %.9g\n", h->ns / 1e9);
+			ep_series(b, "contrace_job_socket_wait_seconds_count", &s->v[i], h->key);
+			ct_buf_printf(b, "} %.0f\n", h->cnt);
+			ep_series(b, "contrace_job_socket_wait_seconds_sum", &s->v[i], h->key);
+			ct_buf_printf(b, "} %.9g\n", h->ns / 1e9);
 		}
 	}
 	family(b, om, "contrace_job_socket_requests_total", "counter",
 	       "Requests among the job's socket waits, by endpoint: an answer that came in pieces is "
 	       "waited for more than once but is one request");
 	for (int i = 0; i < s->n; i++) {
-		const struct mjob *j = &s->v[i];
-
 		for (int e = 0; e < CT_METRICS_EPS; e++) {
-			const struct mhist *h = &j->eps[e];
+			const struct mhist *h = &s->v[i].eps[e];
 
-			if (!h->key[0])
-				continue;
-			ct_buf_printf(b, "contrace_job_socket_requests_total");
-			job_labels(b, j);
-			ct_buf_printf(b, ",endpoint=\"");
-			label(b, h->key);
-			ct_buf_printf(b, "\"} %.0f\n", h->req);
+			if (h->key[0]) {
+				ep_series(b, "contrace_job_socket_requests_total", &s->v[i], h->key);
+				ct_buf_printf(b, "} %.0f\n", h->req);
+			}
 		}
 	}
 	{
