@@ -37,8 +37,7 @@ struct ct_task {
 	__u8 reason;
 	__u8 file_reason;	/* ...and what it was: CT_OFF_SOCKET, CT_OFF_PIPE or CT_FILE_NONE */
 	__u8 ep_ok;		/* the current block is on the socket file, whose endpoint is ep */
-	__u8 ep_tcp;		/* ...TCP across a network, whose smoothed RTT at the block is srtt_us */
-	__u8 ep_exch;		/* ...a connected TCP socket (the cached file's, CT_SK_EXCHANGE) */
+	__u8 ep_kind;		/* ...its CT_SK_* (CT_SK_RTT: its smoothed RTT at the block is srtt_us) */
 	__u8 penv;		/* pslot is an environment job's (--jobs-by-env), counted in ct_live */
 	__u32 srtt_us;
 	struct ct_ep ep;
@@ -66,7 +65,7 @@ struct ct_task {
 	__u64 woke_sk;		/* that socket when a connected TCP one (else 0), at woke_seq */
 	__u32 woke_seq;
 	__u32 woke_srtt_us;
-	__u8 woke_tcp;
+	__u8 woke_kind;		/* that socket's CT_SK_* */
 	__u8 poll_n;		/* entries of poll_obj in use */
 	__u8 poll_epoll;	/* poll_obj[0] is a struct eventpoll */
 };

@@ -89,18 +89,13 @@ static __noinline void file_endpoint(struct file *f, struct ct_task *c)
 	struct socket *so = BPF_CORE_READ(f, private_data);
 	struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
 
-	__u8 k;
-
 	c->sk = (__u64)sk;
-	c->ep_tcp = 0;
-	c->ep_exch = 0;
+	c->ep_kind = 0;
 	if (!sk) {
 		__builtin_memset(&c->ep, 0, sizeof(c->ep));
 		return;
 	}
-	k = ct_sk_endpoint_rtt(sk, &c->ep);
-	c->ep_tcp = !!(k & CT_SK_RTT);
-	c->ep_exch = !!(k & CT_SK_EXCHANGE);
+	c->ep_kind = ct_sk_endpoint_kind(sk, &c->ep);
 }
 
 /* The file behind @t's fd @fd (read, not a BTF pointer), NULL when none. */
@@ -142,9 +137,9 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 		return fallback;
 	c->ep_ok = c->file_reason == CT_OFF_SOCKET;
 	/* TCP's smoothed RTT, and where its writer stands, as the wait begins */
-	if (c->ep_ok && c->ep_tcp)
+	if (c->ep_ok && (c->ep_kind & CT_SK_RTT))
 		c->srtt_us = ct_sk_srtt_us((struct sock *)c->sk);
-	c->wait_sk = c->ep_ok && c->ep_exch ? c->sk : 0;
+	c->wait_sk = c->ep_ok && (c->ep_kind & CT_SK_EXCHANGE) ? c->sk : 0;
 	if (c->wait_sk)
 		c->wait_seq = ct_sk_write_seq((struct sock *)c->sk);
 	return c->file_reason;
@@ -412,7 +407,7 @@ static __noinline void socket_wait(struct ct_task *c, __u32 cpu, __u32 slot, __u
 	/* counted the rare way round: no atomic more for the usual wait */
 	if (cont)
 		__sync_fetch_and_add(&e->cont_cnt, 1);
-	if (c->ep_ok && c->ep_tcp && c->srtt_us) {
+	if (c->ep_ok && (c->ep_kind & CT_SK_RTT) && c->srtt_us) {
 		__sync_fetch_and_add(&e->srtt_us, c->srtt_us);
 		__sync_fetch_and_add(&e->srtt_cnt, 1);
 	}
@@ -545,7 +540,7 @@ static __always_inline void poll_ended(struct ct_task *c)
 	if (c->woke_block != c->cnt.nvcsw || !c->poll_n)
 		return;
 	c->ep = c->woke_ep;
-	c->ep_tcp = c->woke_tcp;
+	c->ep_kind = c->woke_kind;
 	c->srtt_us = c->woke_srtt_us;
 	c->wait_sk = c->woke_sk;
 	c->wait_seq = c->woke_seq;

@@ -119,7 +119,7 @@ static __always_inline bool ct_sk_endpoint(struct sock *sk, struct ct_ep *ep)
  * connection across a network, the one case where TCP's smoothed RTT is a round trip worth
  * showing (not on loopback); CT_SK_EXCHANGE when it is a connected TCP socket.
  */
-static __always_inline __u8 ct_sk_endpoint_rtt(struct sock *sk, struct ct_ep *ep)
+static __always_inline __u8 ct_sk_endpoint_kind(struct sock *sk, struct ct_ep *ep)
 {
 	bool conn = ct_sk_endpoint(sk, ep);
 

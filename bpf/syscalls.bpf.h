@@ -44,11 +44,4 @@ static __always_inline bool ct_nr_epoll(long nr)
 	return nr == CT_NR_epoll_wait || nr == CT_NR_epoll_pwait || nr == CT_NR_epoll_pwait2;
 }
 
-/* Waits in poll, select or epoll: those whose socket wake.bpf.c names at the wakeup. */
-static __always_inline bool ct_nr_polls(long nr)
-{
-	return nr == CT_NR_poll || nr == CT_NR_ppoll || nr == CT_NR_select ||
-	       nr == CT_NR_pselect6 || ct_nr_epoll(nr);
-}
-
 #endif /* CONTRACE_SYSCALLS_BPF_H */

@@ -69,7 +69,6 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 {
 	struct ct_task *c;
 	struct sock *sk;
-	__u8 f;
 
 	if (!(*ct_poller_word(p->pid) & ct_poller_bit(p->pid)))
 		return 0;
@@ -80,11 +79,10 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 	sk = (struct sock *)waking_sock(c);
 	if (!sk)
 		return 0;
-	f = ct_sk_endpoint_rtt(sk, &c->woke_ep);
-	c->woke_tcp = !!(f & CT_SK_RTT);
-	c->woke_srtt_us = c->woke_tcp ? ct_sk_srtt_us(sk) : 0;
+	c->woke_kind = ct_sk_endpoint_kind(sk, &c->woke_ep);
+	c->woke_srtt_us = c->woke_kind & CT_SK_RTT ? ct_sk_srtt_us(sk) : 0;
 	/* still blocked: what it wrote on sk, it wrote before this wait */
-	c->woke_sk = f & CT_SK_EXCHANGE ? (__u64)sk : 0;
+	c->woke_sk = c->woke_kind & CT_SK_EXCHANGE ? (__u64)sk : 0;
 	c->woke_seq = c->woke_sk ? ct_sk_write_seq(sk) : 0;
 	barrier();
 	c->woke_block = c->poll_block;

@@ -42,6 +42,16 @@ double ct_json_num(const json_t *o, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+uint64_t ct_ep_requests(const json_t *e)
+{
+	return ct_json_u64(e, json_object_get(e, "requests") ? "requests" : "count");
+}
+
+double ct_ep_request_ns(const json_t *e)
+{
+	return ct_json_num(e, json_object_get(e, "request_ns") ? "request_ns" : "mean_ns", NAN);
+}
+
 int span__scan(FILE *f, span_window_fn fn, void *arg, struct span_scan *st)
 {
 	char *line = NULL;
@@ -238,8 +248,7 @@ static void add_ep(struct ct_span *s, const json_t *o, const char *name, bool lo
 		return;
 	e->ns += ct_json_u64(o, "ns");
 	e->count += ct_json_u64(o, "count");
-	/* windows recorded before requests were told apart from waits: one request per wait */
-	e->requests += ct_json_u64(o, json_object_get(o, "requests") ? "requests" : "count");
+	e->requests += ct_ep_requests(o);
 	e->connects += ct_json_u64(o, "connects");
 	e->connect_ns += ct_json_u64(o, "connect_ns");
 	e->connect_fail += ct_json_u64(o, "connect_fail");

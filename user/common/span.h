@@ -135,5 +135,9 @@ json_t *ct_json_loadat(int dirfd, const char *name);
 /* Small accessors of jansson values with defaults. */
 uint64_t ct_json_u64(const json_t *o, const char *key);
 double ct_json_num(const json_t *o, const char *key, double dflt);
+/* A window's endpoint entry's requests; one recorded before requests were told apart: its waits. */
+uint64_t ct_ep_requests(const json_t *e);
+/* A span's endpoint's wait per request; one written before requests were: its mean per wait. */
+double ct_ep_request_ns(const json_t *e);
 
 #endif /* CONTRACE_SPAN_H */

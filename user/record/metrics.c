@@ -139,7 +139,7 @@ static void add_ep(struct mjob *m, const char *name, const json_t *e)
 	}
 	h->ns += (double)ct_json_u64(e, "ns");
 	h->cnt += (double)ct_json_u64(e, "count");
-	h->req += (double)ct_json_u64(e, json_object_get(e, "requests") ? "requests" : "count");
+	h->req += (double)ct_ep_requests(e);
 	add_le(h->le, json_object_get(e, "hist"));
 }
 

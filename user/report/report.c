@@ -551,13 +551,6 @@ static double ep_pu(const json_t *e, const char *key)
 	return e ? ct_json_num(json_object_get(e, "per_unit"), key, NAN) : 0;
 }
 
-/* Socket wait per request on endpoint @e (a span's older form without requests: per wait). */
-static double ep_req_ns(const json_t *e)
-{
-	return json_object_get(e, "request_ns") ? ct_json_num(e, "request_ns", NAN) :
-						  ct_json_num(e, "mean_ns", NAN);
-}
-
 /*
  * What the endpoints prove: the one A's wait per unit rose most on, its wait per request
  * alone and with B, whether B waited on the very same endpoint, TCP's view of the path, and
@@ -596,11 +589,11 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 	if (e0 && ct_json_u64(e0, "count"))
 		say(ev, "per request, %s waited %s on %s alone (t0: %.2f waits per unit) and %s "
 			"with %s (t1: %.2f waits per unit)", a,
-		    ct_fmt_ns(ep_req_ns(e0), x, sizeof(x)), name, ep_pu(e0, "waits"),
-		    ct_fmt_ns(ep_req_ns(best), y, sizeof(y)), b ?: "B", ep_pu(best, "waits"));
+		    ct_fmt_ns(ct_ep_request_ns(e0), x, sizeof(x)), name, ep_pu(e0, "waits"),
+		    ct_fmt_ns(ct_ep_request_ns(best), y, sizeof(y)), b ?: "B", ep_pu(best, "waits"));
 	else
 		say(ev, "%s waited on %s only at t1: %s per request, %.2f waits per unit", a, name,
-		    ct_fmt_ns(ep_req_ns(best), y, sizeof(y)), ep_pu(best, "waits"));
+		    ct_fmt_ns(ct_ep_request_ns(best), y, sizeof(y)), ep_pu(best, "waits"));
 	if (ct_json_u64(e0, "retrans") || ct_json_u64(best, "retrans"))
 		say(ev, "TCP retransmits to %s: %llu at t0, %llu at t1", name,
 		    (unsigned long long)ct_json_u64(e0, "retrans"),
@@ -613,7 +606,7 @@ static const char *endpoint_evidence(struct report *r, json_t *ev, const struct 
 	if (b && bep && ct_json_u64(bep, "count")) {
 		say(ev, "%s waited on the same endpoint %s at t1: %llu waits, %s per request: "
 			"%s and %s share %s", b, name, (unsigned long long)ct_json_u64(bep, "count"),
-		    ct_fmt_ns(ep_req_ns(bep), x, sizeof(x)), a, b, name);
+		    ct_fmt_ns(ct_ep_request_ns(bep), x, sizeof(x)), a, b, name);
 		json_object_set_new(r->facts, "shared_endpoint", json_string(name));
 	} else if (b) {
 		say(ev, "%s did not wait on %s", b, name);
@@ -750,8 +743,7 @@ static int chain_window(const json_t *win, void *arg)
 		json_array_foreach(json_object_get(json_object_get(j, "net"), "endpoints"), k, e)
 			if (!strcmp(json_string_value(json_object_get(e, "endpoint")) ?: "", cs->ep) &&
 			    !strcmp(json_string_value(json_object_get(e, "side")) ?: "", "remote"))
-				cs->requests += ct_json_u64(e, json_object_get(e, "requests") ?
-								     "requests" : "count");
+				cs->requests += ct_ep_requests(e);
 	return 0;
 }
 

@@ -252,9 +252,7 @@ static void endpoints_table(const struct report *r, struct ct_buf *b)
 					      !strcmp(json_string_value(json_object_get(e, "side")) ?: "",
 						      "local") ? " (local)" : "",
 					      ct_json_num(json_object_get(e, "per_unit"), "waits", NAN),
-					      ct_fmt_ns(ct_json_num(e, json_object_get(e, "request_ns") ?
-								"request_ns" : "mean_ns", NAN),
-							x, sizeof(x)),
+					      ct_fmt_ns(ct_ep_request_ns(e), x, sizeof(x)),
 					      ct_fmt_ns(ct_json_num(e, "p99_ns", NAN), y, sizeof(y)),
 					      (unsigned long long)ct_json_u64(e, "retrans"),
 					      json_is_number(json_object_get(e, "srtt_us")) ?

@@ -96,8 +96,7 @@ static void resources(struct ct_buf *b, const json_t *span, int64_t units)
 			      strcmp(json_string_value(json_object_get(e, "side")) ?: "", "local") ?
 				      "       " : "(local)",
 			      (unsigned long long)n, (unsigned long long)ct_json_u64(e, "requests"),
-			      ct_fmt_ns(ct_json_u64(e, "requests") ? ct_json_num(e, "request_ns", NAN) :
-								    NAN, x, sizeof(x)),
+			      ct_fmt_ns(ct_json_num(e, "request_ns", NAN), x, sizeof(x)),
 			      ct_fmt_ns(n ? ct_json_num(e, "p99_ns", NAN) : NAN, y, sizeof(y)));
 		if (units > 0)
 			ct_buf_printf(b, ", %.2f waits per unit",
