@@ -113,21 +113,30 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 
 /*
  * Socket, pipe or @fallback, from the type of the file behind @fd. A task usually blocks on
- * the same file again and again: the answer is cached per task by file, which saves the two
- * reads of its mode (and, for a socket, the reads of its endpoint). @connecting: the socket
- * is being connected, so a cached endpoint may predate the address it is given now.
+ * the same file again and again: the answer is cached per task by file, which saves the read
+ * of its mode and, for a socket, the reads of its endpoint. The file's address alone does not
+ * name it: a file closed is freed at once, and the next file the task opens on this CPU
+ * usually gets the same struct file (a pipe's becomes a socket's, one connection's the
+ * next's). Its inode's number does: pipes and sockets get a new one each (get_next_ino()).
+ * @connecting: the socket is being connected, so a cached endpoint may predate the address it
+ * is given now.
  */
 static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, long fd,
 				      __u8 fallback, bool connecting)
 {
 	struct file *f = fd_file(t, fd);
+	struct inode *ino;
+	__u64 nr;
 	umode_t m;
 
 	if (!f)
 		return fallback;
-	if (c->file != (__u64)f || connecting) {
-		m = BPF_CORE_READ(f, f_inode, i_mode) & CT_S_IFMT;
+	ino = BPF_CORE_READ(f, f_inode);
+	nr = BPF_CORE_READ(ino, i_ino);
+	if (c->file != (__u64)f || c->file_ino != nr || connecting) {
+		m = BPF_CORE_READ(ino, i_mode) & CT_S_IFMT;
 		c->file = (__u64)f;
+		c->file_ino = nr;
 		c->file_reason = m == CT_S_IFSOCK ? CT_OFF_SOCKET : m == CT_S_IFIFO ? CT_OFF_PIPE :
 									       CT_FILE_NONE;
 		if (c->file_reason == CT_OFF_SOCKET)

@@ -40,6 +40,12 @@ wait $pa $!
 # IPv6: the same server on [::1], 20 requests.
 serve $((port + 4)) 20 '[::1]' || exit 1
 in_cg "$a" "$CTWORK" client "[::1]:$((port + 4))" 20 >/dev/null
+# 1c. New connections in struct files just freed: 40 requests, each on a connection of its
+# own, to two servers in turn, the ones to the first after a block on a pipe it then closes.
+# The kernel usually hands the new socket the file it just freed (the pipe's, or the last
+# connection's): whatever was known of that file must not name the new socket's endpoint.
+serve $((port + 6)) 20 && serve $((port + 7)) 20 || exit 1
+in_cg "$a" taskset -c 1 "$CTWORK" hop "127.0.0.1:$((port + 6))" 40 >/dev/null
 sleep 0.3
 check "recorder stops cleanly" rec_stop
 w=$out/windows.jsonl
@@ -68,6 +74,15 @@ between "A: one socket wait per request on $e6 (IPv6)" "$n6" 20 21
 within "A: mean wait per request on $e6 vs injected $D ms" \
 	"$(awk -v t="$(ep "$w" A "$e6" ns)" -v n="$n6" 'BEGIN { print n ? t / n : 0 }')" \
 	$((D * 1000000)) 10
+
+# Each server answered 20 requests (its own count: it exits after them); the client waited
+# for each answer, one request per wait, on the endpoint it had connected to.
+for e in 127.0.0.1:$((port + 6)) 127.0.0.1:$((port + 7)); do
+	check "A, new connection per request: 20 waits and 20 requests on $e" \
+		test "$(ep "$w" A "$e" count)" -eq 20 -a "$(ep "$w" A "$e" requests)" -eq 20
+done
+check "A: no socket wait of its 'hop' run is left without an endpoint" \
+	test "$(ep "$w" A other count)" -eq 0
 
 # Per-request wait alone vs together: with two clients and one request served at a time,
 # each request waits for the other's first: about 2 x D. Honest bounds: 1.6x to 2.4x.

@@ -20,6 +20,12 @@
  *                                        ready ("sock_poll_ns"), the eventfd alone
  *                                        ("efd_poll_ns"), or both ("both_poll_ns": either
  *                                        may have ended the wait)
+ *   ctwork hop ADDR:PORT N               N requests, each on a new connection, to PORT and
+ *                                        PORT + 1 in turn (IPv4); before each one to PORT
+ *                                        it blocks on a pipe and closes it: the socket's
+ *                                        struct file is then usually the pipe's, or the
+ *                                        last connection's, reused (a cache by file address
+ *                                        would name the wrong endpoint)
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -397,6 +403,60 @@ static int client(const char *spec, int n, int use_poll)
 	return 0;
 }
 
+static void *pipe_writer(void *arg)
+{
+	sleep_ns(2000000);
+	return (void *)(long)(write(*(int *)arg, "p", 1) != 1);
+}
+
+/*
+ * Block in read on a new pipe until a thread writes it, then close it, its read end last: the
+ * next file this thread opens on this CPU usually gets that end's struct file.
+ */
+static int pipe_block(void)
+{
+	int p[2], bad;
+	pthread_t t;
+	void *r;
+	char c;
+
+	if (pipe(p) || pthread_create(&t, NULL, pipe_writer, &p[1]))
+		return -1;
+	bad = read(p[0], &c, 1) != 1;
+	pthread_join(t, &r);
+	close(p[1]);
+	close(p[0]);
+	return bad || r ? -1 : 0;
+}
+
+static int client_hop(const char *spec, int n)
+{
+	struct sockaddr_storage a;
+	socklen_t len = endpoint(spec, &a);
+	struct sockaddr_in *in = (struct sockaddr_in *)&a;
+	uint16_t port = ntohs(in->sin_port);
+	char b;
+
+	if (a.ss_family != AF_INET)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		int fd;
+
+		if (i % 2 == 0 && pipe_block())
+			return 1;
+		fd = tcp_socket(AF_INET);
+		in->sin_port = htons((uint16_t)(port + i % 2));
+		if (connect(fd, (struct sockaddr *)&a, len)) {
+			perror("ctwork hop: connect");
+			return 1;
+		}
+		if (send(fd, "x", 1, 0) != 1 || recv(fd, &b, 1, 0) != 1)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
 /*
  * CTWORK_CGROUP=DIR: move into DIR first, so that wall_ns (taken from here) is the time this
  * process spent in the job: the ground truth for its thread time.
@@ -451,7 +511,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: ctwork spin|wake THREADS SECONDS | sleep|futex MS COUNT |\n"
 			"              server [ADDR:]PORT DELAY_MS N | client [ADDR:]PORT N [poll] |\n"
-			"              mem MB SECONDS | spawn RATE SECONDS\n");
+			"              hop ADDR:PORT N | mem MB SECONDS | spawn RATE SECONDS\n");
 	return 2;
 }
 
@@ -494,6 +554,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "client")) {
 		ret = client(argv[2], atoi(argv[3]),
 			     argc <= 4 ? 0 : !strcmp(argv[4], "poll") ? 1 : !strcmp(argv[4], "efd") ? 2 : 0);
+	} else if (!strcmp(argv[1], "hop")) {
+		ret = client_hop(argv[2], atoi(argv[3]));
 	} else if (!strcmp(argv[1], "mem")) {
 		ret = mem(atol(argv[2]), atof(argv[3]));
 	} else if (!strcmp(argv[1], "spawn")) {
