@@ -12,8 +12,9 @@
 # Absolute ns vary from run to run on a VM; the ratios measured in one run are what to quote.
 # Needs root, perf (linux-perf), bpftrace and a built tree. ROUNDS=5 PIPE_LOOPS=200000
 # MSG_LOOPS=200 USER_S=120; PARTS=1 (or 3, 4, 13...) runs only those parts, STORMS=messaging
-# only that storm; PEER_CONTRACE=/path/to/another/contrace runs that build's recorder beside
-# this one in part 4, on the same jobs, and prints the ratio of their CPU.
+# only that storm; PEER_CONTRACE=/path/to/another/contrace adds that build's recorder to part
+# 1's interleaved tools (as "peer": this build / peer per storm, measured in the same rounds)
+# and runs it beside this one in part 4, on the same jobs, and prints the ratio of their CPU.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
 ROUNDS=${ROUNDS:-5}
@@ -36,6 +37,7 @@ storm_cmd() {
 ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
 
 recorder_on() { rec_start "$TMP/rec" -i 1 --job benchA="$jobA" --job benchB="$jobB" "$@" >/dev/null; }
+peer_on() { CONTRACE=$PEER_CONTRACE recorder_on; }
 recorder_off() { rec_stop >/dev/null 2>&1; }
 
 stats() { # median min max of the numbers on stdin
@@ -63,6 +65,7 @@ tool_on() {
 		grep -q attached "$TMP/floor.out" || { cat "$TMP/floor.out" >&2; return 1; } ;;
 	runqlat) bt_start "$TMP/runqlat.json" "$TOP/scripts/runqlat.bt" || return 1 ;;
 	contrace) recorder_on || return 1 ;;
+	peer) peer_on || return 1 ;;
 	esac
 	TOOL_IDS=$(comm -13 <(echo "$before") <(prog_ids) | jq -s -c .)
 }
@@ -70,14 +73,14 @@ tool_off() {
 	case $1 in
 	floor) kill -INT "$FLOOR_PID" && wait "$FLOOR_PID" ;;
 	runqlat) bt_stop >/dev/null ;;
-	contrace) recorder_off ;;
+	contrace | peer) recorder_off ;;
 	esac
 }
 
 # 1. Each storm under no tracer, the floor, bpftrace's runqlat and contrace, interleaved in
 # each round (the order rotates from round to round), with kernel.bpf_stats_enabled on for all
 # of them. One line per run in $TMP/STORM.TOOL: "wall_s switches bpf_ns".
-tools=(none floor runqlat contrace)
+tools=(none floor runqlat contrace ${PEER_CONTRACE:+peer})
 old=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
 echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each storm under no tracer, the floor (empty tp_btf programs on sched_switch and sched_wakeup), bpftrace's runqlat (scripts/runqlat.bt) and contrace record (everything on, two jobs), interleaved"
@@ -85,8 +88,8 @@ part 1 && for s in "${storms[@]}"; do
 	for t in "${tools[@]}"; do : >"$TMP/$s.$t"; done
 	: >"$TMP/$s.contrace.progs"
 	for r in $(seq "$ROUNDS"); do
-		for k in 0 1 2 3; do
-			t=${tools[$(((k + r) % 4))]}
+		for k in "${!tools[@]}"; do
+			t=${tools[$(((k + r) % ${#tools[@]}))]}
 			TOOL_IDS='[]'
 			tool_on "$t" || exit 1
 			p0=$(tool_progs)
@@ -118,7 +121,7 @@ part 1 && for s in "${storms[@]}"; do
 	done
 	sw=$(awk '{s += $2 / $1; n++} END {printf "%.0f", s / n}' "$TMP/$s.none")
 	echo "$s storm ($sw switches/s): BPF time per context switch, median [min-max] ns"
-	for t in floor runqlat contrace; do
+	for t in floor runqlat contrace ${PEER_CONTRACE:+peer}; do
 		printf '  %-9s %-22s wall %s (%+.1f%% vs none)\n' "$t" "${nsr[$t]}" "${wallr[$t]}" \
 			"$(awk -v a="${wall[none]}" -v b="${wall[$t]}" 'BEGIN {print (b / a - 1) * 100}')"
 	done
@@ -126,6 +129,9 @@ part 1 && for s in "${storms[@]}"; do
 	printf '  contrace / floor %.2fx   contrace / runqlat %.2fx\n' \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')" \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[runqlat]}" 'BEGIN {print a / b}')"
+	[ -n "${PEER_CONTRACE:-}" ] && printf '  contrace / peer %.2fx   peer / floor %.2fx\n' \
+		"$(awk -v a="${ns[contrace]}" -v b="${ns[peer]}" 'BEGIN {print a / b}')" \
+		"$(awk -v a="${ns[peer]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')"
 	# contrace's programs, summed over its rounds
 	jq -s -r --argjson sw "$(awk '{s += $2} END {print s}' "$TMP/$s.contrace")" '
 		[.[][]] | group_by(.name) | map({name: .[0].name, t: ([.[].t] | add), n: ([.[].n] | add)})
