@@ -168,8 +168,20 @@ bt_start() {
 	sed 's/^/#   /' "$out.err" >&2
 	return 1
 }
+# bpftrace once sat on its SIGINT for 10 minutes (disk.sh, locally) until a second one: after
+# 20 s, one more, said on stderr, rather than a suite that hangs.
 bt_stop() {
-	kill -INT "$BT_PID" && wait "$BT_PID"
+	local i
+	kill -INT "$BT_PID" || return 1
+	for i in $(seq 200); do
+		kill -0 "$BT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$BT_PID" 2>/dev/null; then
+		echo "# bpftrace still running 20 s after SIGINT: a second SIGINT" >&2
+		kill -INT "$BT_PID"
+	fi
+	wait "$BT_PID"
 }
 
 # jsum FILE JOB PATH: sum of .PATH over every window's entry for JOB (0 when absent).
