@@ -117,7 +117,10 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
  * of its mode and, for a socket, the reads of its endpoint. The file's address alone does not
  * name it: a file closed is freed at once, and the next file the task opens on this CPU
  * usually gets the same struct file (a pipe's becomes a socket's, one connection's the
- * next's). Its inode's number does: pipes and sockets get a new one each (get_next_ino()).
+ * next's). Its inode's address tells a pipe from a socket (their inodes come from different
+ * slab caches), and is all a pipe or other file needs: another pipe in the same place is
+ * still a pipe. A socket needs its inode's number, new for each one (get_next_ino()): a new
+ * connection may get the last one's file and, once it has been freed, its inode too.
  * @connecting: the socket is being connected, so a cached endpoint may predate the address it
  * is given now.
  */
@@ -126,17 +129,17 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 {
 	struct file *f = fd_file(t, fd);
 	struct inode *ino;
-	__u64 nr;
 	umode_t m;
 
 	if (!f)
 		return fallback;
 	ino = BPF_CORE_READ(f, f_inode);
-	nr = BPF_CORE_READ(ino, i_ino);
-	if (c->file != (__u64)f || c->file_ino != nr || connecting) {
+	if (c->file != (__u64)f || c->file_inode != (__u64)ino || connecting ||
+	    (c->file_reason == CT_OFF_SOCKET && c->file_ino != BPF_CORE_READ(ino, i_ino))) {
 		m = BPF_CORE_READ(ino, i_mode) & CT_S_IFMT;
 		c->file = (__u64)f;
-		c->file_ino = nr;
+		c->file_inode = (__u64)ino;
+		c->file_ino = BPF_CORE_READ(ino, i_ino);
 		c->file_reason = m == CT_S_IFSOCK ? CT_OFF_SOCKET : m == CT_S_IFIFO ? CT_OFF_PIPE :
 									       CT_FILE_NONE;
 		if (c->file_reason == CT_OFF_SOCKET)

@@ -44,7 +44,9 @@ in_cg "$a" "$CTWORK" client "[::1]:$((port + 4))" 20 >/dev/null
 # own, to two servers in turn, the ones to the first after a block on a pipe it then closes.
 # The kernel usually hands the new socket the file it just freed (the pipe's, or the last
 # connection's): whatever was known of that file must not name the new socket's endpoint.
+NS=(taskset -c 0)
 serve $((port + 6)) 20 && serve $((port + 7)) 20 || exit 1
+NS=()
 in_cg "$a" taskset -c 1 "$CTWORK" hop "127.0.0.1:$((port + 6))" 40 >/dev/null
 sleep 0.3
 check "recorder stops cleanly" rec_stop

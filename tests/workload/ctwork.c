@@ -22,10 +22,11 @@
  *                                        may have ended the wait)
  *   ctwork hop ADDR:PORT N               N requests, each on a new connection, to PORT and
  *                                        PORT + 1 in turn (IPv4); before each one to PORT
- *                                        it blocks on a pipe and closes it: the socket's
- *                                        struct file is then usually the pipe's, or the
- *                                        last connection's, reused (a cache by file address
- *                                        would name the wrong endpoint)
+ *                                        it blocks on a pipe and closes it, before each one
+ *                                        to PORT + 1 it pauses 20 ms: the socket's struct
+ *                                        file is then usually the pipe's, or the last
+ *                                        connection's, reused, and its inode may be too (a
+ *                                        cache by either address names the wrong endpoint)
  *   ctwork mem MB SECONDS                touch every page of MB of anonymous memory, over
  *                                        and over, for SECONDS (swaps in a limited cgroup)
  *
@@ -442,8 +443,15 @@ static int client_hop(const char *spec, int n)
 	for (int i = 0; i < n; i++) {
 		int fd;
 
+		/*
+		 * Before one to the second server, a pause: the last connection's inode, freed
+		 * after an RCU grace period, may then be the new socket's too (same file, same
+		 * inode: only the inode's number tells them apart).
+		 */
 		if (i % 2 == 0 && pipe_block())
 			return 1;
+		if (i % 2)
+			sleep_ns(20000000);
 		fd = tcp_socket(AF_INET);
 		in->sin_port = htons((uint16_t)(port + i % 2));
 		if (connect(fd, (struct sockaddr *)&a, len)) {
