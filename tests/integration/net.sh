@@ -157,10 +157,12 @@ snmp() { ip netns exec ctc$$ awk '/^Tcp:/ { if (h) print $13; h = 1 }' /proc/net
 before=$(snmp)
 NS=(ip netns exec cts$$)
 D=0
-serve $lossy 30 10.231.0.2 && serve $clean 30 10.231.0.2 || exit 1
-in_cg "$a" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$lossy 30 >"$TMP/ra" &
+# 50 requests: that none of them is dropped has a chance of 0.8^50 = 1e-5 (with 30, 1e-3, it
+# happened once: no retransmit to find)
+serve $lossy 50 10.231.0.2 && serve $clean 50 10.231.0.2 || exit 1
+in_cg "$a" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$lossy 50 >"$TMP/ra" &
 pa=$!
-in_cg "$b" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$clean 30 >"$TMP/rb" &
+in_cg "$b" ip netns exec ctc$$ "$CTWORK" client 10.231.0.2:$clean 50 >"$TMP/rb" &
 wait $pa $!
 after=$(snmp)
 sleep 0.3
