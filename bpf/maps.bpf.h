@@ -28,9 +28,10 @@ struct ct_task {
 	__u64 out_ts;		/* its last traced switch-out (0: none yet) */
 	struct ct_sched_cnt cnt;	/* the counters at out_ts */
 	__u64 cset;		/* css_set the job was resolved from */
-	__u64 file;		/* file last classified by its mode, its inode and, for a socket, */
-	__u64 file_inode;	/* that inode's number: a struct file freed is soon another's */
-	__u64 file_ino;
+	__u64 file;		/* file last classified by its mode (a struct file freed is soon
+				 * another's: so also by...) */
+	__u64 file_inode;	/* ...its inode and, */
+	__u64 file_ino;		/* ...when it is a socket, that inode's number */
 	__u32 gen;		/* ct_job_gen at resolution */
 	__u16 job;
 	__u16 pslot;		/* a process job's slot (--job NAME=pid:PID or --jobs-by-env), inherited

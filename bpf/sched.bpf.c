@@ -139,11 +139,12 @@ static __always_inline __u8 fd_reason(struct task_struct *t, struct ct_task *c, 
 		m = BPF_CORE_READ(ino, i_mode) & CT_S_IFMT;
 		c->file = (__u64)f;
 		c->file_inode = (__u64)ino;
-		c->file_ino = BPF_CORE_READ(ino, i_ino);
 		c->file_reason = m == CT_S_IFSOCK ? CT_OFF_SOCKET : m == CT_S_IFIFO ? CT_OFF_PIPE :
 									       CT_FILE_NONE;
-		if (c->file_reason == CT_OFF_SOCKET)
+		if (c->file_reason == CT_OFF_SOCKET) {
+			c->file_ino = BPF_CORE_READ(ino, i_ino);
 			file_endpoint(f, c);
+		}
 	}
 	if (c->file_reason == CT_FILE_NONE)
 		return fallback;

@@ -37,7 +37,6 @@ storm_cmd() {
 ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
 
 recorder_on() { rec_start "$TMP/rec" -i 1 --job benchA="$jobA" --job benchB="$jobB" "$@" >/dev/null; }
-peer_on() { CONTRACE=$PEER_CONTRACE recorder_on; }
 recorder_off() { rec_stop >/dev/null 2>&1; }
 
 stats() { # median min max of the numbers on stdin
@@ -65,7 +64,7 @@ tool_on() {
 		grep -q attached "$TMP/floor.out" || { cat "$TMP/floor.out" >&2; return 1; } ;;
 	runqlat) bt_start "$TMP/runqlat.json" "$TOP/scripts/runqlat.bt" || return 1 ;;
 	contrace) recorder_on || return 1 ;;
-	peer) peer_on || return 1 ;;
+	peer) CONTRACE=$PEER_CONTRACE recorder_on || return 1 ;;
 	esac
 	TOOL_IDS=$(comm -13 <(echo "$before") <(prog_ids) | jq -s -c .)
 }

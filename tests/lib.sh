@@ -11,9 +11,10 @@ PIDS=()
 REC_PID=
 
 ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
+not_ok() { echo "not ok - $*"; return 1; }
 
-# check NAME CMD...: passes when CMD succeeds.
+# check NAME CMD...: passes when CMD succeeds. check, within and between return 1 when they
+# fail, so that `check ... || diagnostics` prints what a failure needs.
 check() {
 	local name=$1
 	shift

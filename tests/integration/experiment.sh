@@ -63,23 +63,14 @@ r=$d/analysis/report.json
 check "verdict: ETA degradation confirmed" jqe '.verdicts[] | select(.question | startswith("Is the ETA")) | .answer == "yes"' "$r"
 check "verdict: the main cause is network or a shared server" jqe '[.verdicts[] | select(.main_cause)] | length == 1 and (.[0].question | contains("shared-server"))' "$r"
 # The shared server, proven by endpoints: both jobs waited on its address, and api serves it.
-# check's status is always 0: the diagnostics below run on the grep's own
-if grep -q "jobA and jobB share 127.0.0.1:$port" "$d/analysis/report.md"; then
-	ok "the report shows jobA and jobB waiting on the same endpoint"
-else
-	not_ok "the report shows jobA and jobB waiting on the same endpoint"
+check "the report shows jobA and jobB waiting on the same endpoint" grep -q "jobA and jobB share 127.0.0.1:$port" "$d/analysis/report.md" ||
 	{ # what jobA waited on instead, and what the recorder lost
 		for t in t0 t1; do jq -c '[.span.net.endpoints[] | [.endpoint, .side, .count, .ns]]' "$s/jobA_${t}_contention.json"; done
 		jq -sc '[.[] | select(.type == "window") | .lost | to_entries[] | select(.value > 0)] | group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add' "$d/recording/windows.jsonl"
 		jq -c 'select(.type == "window") | [.start_ns, [.jobs[] | select(.name == "jobA") | .net.endpoints[]?, .net.rest?]]' "$d/recording/windows.jsonl" | head -30
 	} 2>&1 | sed 's/^/#   /'
-fi
-if grep -q "job api serves 127.0.0.1:$port (the local side of its connections): it is the shared server" "$d/analysis/report.md"; then
-	ok "the report names api as the job serving that endpoint"
-else
-	not_ok "the report names api as the job serving that endpoint"
+check "the report names api as the job serving that endpoint" grep -q "job api serves 127.0.0.1:$port (the local side of its connections): it is the shared server" "$d/analysis/report.md" ||
 	{ sed -n '/^### Is there network/,/^### /p' "$d/analysis/report.md"; grep -A6 '^## Endpoints' "$d/analysis/report.md"; } | sed 's/^/#   /'
-fi
 # A unit is one request (GET /item/N), answered in two writes (headers, then body): alone,
 # jobA often wakes for the headers and waits again for the body; with jobB queued ahead, both
 # are there when it wakes. Waits per unit change, requests per unit must not. Units are

@@ -444,9 +444,10 @@ static int client_hop(const char *spec, int n)
 		int fd;
 
 		/*
-		 * Before one to the second server, a pause: the last connection's inode, freed
-		 * after an RCU grace period, may then be the new socket's too (same file, same
-		 * inode: only the inode's number tells them apart).
+		 * Before one to the first server, a block on a pipe: the socket then usually gets
+		 * the pipe's file. Before one to the second, a pause: the last connection's inode,
+		 * freed after an RCU grace period, may then be the new socket's too, with its file
+		 * (only the inode's number tells them apart).
 		 */
 		if (i % 2 == 0 && pipe_block())
 			return 1;
