@@ -81,9 +81,12 @@ for f in .output/fuzz/fuzz_*; do
 	[ "$name" = fuzz_logcopy ] && runs=${FUZZ_RUNS:-20000}
 	# A fixed seed: the suite explores the same inputs every run, so a failure here is a change's,
 	# not luck's. FUZZ_SEED=0 (random) and a large FUZZ_RUNS explore further.
-	run_one "$name" sh -c "'$f' -seed=${FUZZ_SEED:-1} -runs=$runs -max_len=4096 '$work' >'$work.log' 2>&1 \
+	# A crashing input is written beside the work folder (libFuzzer's default is the current
+	# one: the checkout) and kept there for the record.
+	run_one "$name" sh -c "'$f' -seed=${FUZZ_SEED:-1} -runs=$runs -max_len=4096 \
+		-artifact_prefix='$work.' '$work' >'$work.log' 2>&1 \
 		&& echo 'ok - $name: $runs inputs, no crash' \
-		|| { tail -30 '$work.log'; echo 'not ok - $name found a crash'; }"
+		|| { tail -30 '$work.log'; echo 'not ok - $name found a crash (input kept: $work.crash-*)'; }"
 	rm -rf "$work" "$work.log"
 done
 # Integration tests that read and write files only: crafted windows.jsonl through snapshot and
