@@ -58,8 +58,9 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD := $(OUTPUT)/ctwork
-# make bench's floor: empty programs on the scheduler tracepoints, loaded by ctfloor.
-FLOOR := $(OUTPUT)/ctfloor $(OUTPUT)/floor.bpf.o
+# make bench's floors, loaded by ctfloor: empty programs on the scheduler tracepoints, and the
+# same plus the least per-task accounting (task storage and the scheduler's counters).
+FLOOR := $(OUTPUT)/ctfloor $(OUTPUT)/floor.bpf.o $(OUTPUT)/pertask.bpf.o
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -105,7 +106,7 @@ $(WORKLOAD): tests/workload/ctwork.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
 
-$(OUTPUT)/floor.bpf.o: tests/workload/floor.bpf.c $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: tests/workload/%.bpf.c $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
