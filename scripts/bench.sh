@@ -15,7 +15,8 @@
 # Needs root, perf (linux-perf), bpftrace and a built tree. ROUNDS=5 PIPE_LOOPS=200000
 # MSG_LOOPS=200 USER_S=120; PARTS=1 (or 3, 4, 13...) runs only those parts, STORMS=messaging
 # only that storm; PEER_CONTRACE=/path/to/another/contrace adds that build's recorder to part
-# 1's interleaved tools (as "peer": this build / peer per storm, measured in the same rounds)
+# 1's interleaved tools (as "peer": this build / peer per storm, measured in the same rounds, and
+# the peer's programs one by one)
 # and runs it beside this one in part 4, on the same jobs, and prints the ratio of their CPU.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
@@ -89,6 +90,7 @@ echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each st
 part 1 && for s in "${storms[@]}"; do
 	for t in "${tools[@]}"; do : >"$TMP/$s.$t"; done
 	: >"$TMP/$s.contrace.progs"
+	: >"$TMP/$s.peer.progs"
 	for r in $(seq "$ROUNDS"); do
 		for k in "${!tools[@]}"; do
 			t=${tools[$(((k + r) % ${#tools[@]}))]}
@@ -106,9 +108,9 @@ part 1 && for s in "${storms[@]}"; do
 			tool_off "$t"
 			jq -n -r --argjson a "$p0" --argjson b "$p1" --arg w "$wall" --argjson sw $((c1 - c0)) \
 				'"\($w) \($sw) \(([$b[].t] | add // 0) - ([$a[].t] | add // 0))"' >>"$TMP/$s.$t"
-			[ "$t" = contrace ] && jq -n -c --argjson a "$p0" --argjson b "$p1" \
+			[ "$t" = contrace ] || [ "$t" = peer ] && jq -n -c --argjson a "$p0" --argjson b "$p1" \
 				'[$b[] as $x | ($a[] | select(.name == $x.name)) as $y | {name: $x.name, t: ($x.t - $y.t), n: ($x.n - $y.n)}]' \
-				>>"$TMP/$s.contrace.progs"
+				>>"$TMP/$s.$t.progs"
 		done
 	done
 	# BPF ns per switch and wall seconds, median [min-max] over the rounds, per tool.
@@ -136,12 +138,15 @@ part 1 && for s in "${storms[@]}"; do
 	[ -n "${PEER_CONTRACE:-}" ] && printf '  contrace / peer %.2fx   peer / floor %.2fx\n' \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[peer]}" 'BEGIN {print a / b}')" \
 		"$(awk -v a="${ns[peer]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')"
-	# contrace's programs, summed over its rounds
-	jq -s -r --argjson sw "$(awk '{s += $2} END {print s}' "$TMP/$s.contrace")" '
-		[.[][]] | group_by(.name) | map({name: .[0].name, t: ([.[].t] | add), n: ([.[].n] | add)})
-		| map(select(.n > 0)) | sort_by(-.t)
-		| map("    \(.name): \(.t / .n | floor) ns x \(.n) runs (\(.t / $sw | floor) ns per switch)") | join("\n")' \
-		"$TMP/$s.contrace.progs"
+	# contrace's programs (and the peer's), summed over its rounds
+	for t in contrace ${PEER_CONTRACE:+peer}; do
+		[ -n "${PEER_CONTRACE:-}" ] && echo "  $t's programs:"
+		jq -s -r --argjson sw "$(awk '{s += $2} END {print s}' "$TMP/$s.$t")" '
+			[.[][]] | group_by(.name) | map({name: .[0].name, t: ([.[].t] | add), n: ([.[].n] | add)})
+			| map(select(.n > 0)) | sort_by(-.t)
+			| map("    \(.name): \(.t / .n | floor) ns x \(.n) runs (\(.t / $sw | floor) ns per switch)") | join("\n")' \
+			"$TMP/$s.$t.progs"
+	done
 done
 if part 3; then
 # Block and network programs: their own ns per event, on the busiest I/O this machine does;
