@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # make bench: what contrace record (everything on, two jobs) costs on context-switch storms.
-#   1. each storm (perf bench sched pipe, pinned; perf bench sched messaging) under no tracer,
+#   1. each storm (perf bench sched pipe, pinned: two tasks; perf bench sched messaging: 400
+#      tasks on unix sockets; the same on pipes, "messaging-pipes") under no tracer,
 #      the floor (empty tp_btf programs on sched_switch and sched_wakeup), the per-task floor
 #      (the same plus each task's state in task storage and its scheduler counters:
 #      tests/workload/pertask.bpf.c), bpftrace's runqlat (scripts/runqlat.bt) and contrace,
@@ -30,11 +31,12 @@ command -v bpftrace >/dev/null || { echo "bench: bpftrace not found (apt-get ins
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 
 jobA=$(mkcg benchA) && jobB=$(mkcg benchB) || exit 1
-read -r -a storms <<<"${STORMS:-pipe messaging}"
+read -r -a storms <<<"${STORMS:-pipe messaging messaging-pipes}"
 storm_cmd() {
 	case $1 in
 	pipe) in_cg "$jobA" taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" ;;
 	messaging) in_cg "$jobA" perf bench sched messaging -g 10 -l "$MSG_LOOPS" ;;
+	messaging-pipes) in_cg "$jobA" perf bench sched messaging -p -g 10 -l "$MSG_LOOPS" ;;
 	esac
 }
 ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
