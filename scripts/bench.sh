@@ -83,9 +83,9 @@ tool_off() {
 }
 
 # 1. Each storm under no tracer, the floor, the per-task floor, bpftrace's runqlat and contrace
-# (and the peer), interleaved in
-# each round (the order rotates from round to round), with kernel.bpf_stats_enabled on for all
-# of them. One line per run in $TMP/STORM.TOOL: "wall_s switches bpf_ns".
+# (and the peer), interleaved in each round (the order rotates from round to round), with
+# kernel.bpf_stats_enabled on for all of them. One line per run in $TMP/STORM.TOOL:
+# "wall_s switches bpf_ns".
 tools=(none floor pertask runqlat contrace ${PEER_CONTRACE:+peer})
 old=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
