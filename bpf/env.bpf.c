@@ -185,7 +185,7 @@ int BPF_PROG(ct_sched_process_exit, struct task_struct *p, bool group_dead)
 
 	if (!targ_env_nvars)
 		return 0;
-	c = bpf_task_storage_get(&ct_tasks, p, 0, 0);
+	c = ct_task_find(p);
 	if (c && c->penv) {
 		ct_live_add(c->pslot, -1);
 		c->penv = 0;

@@ -2,10 +2,12 @@
 /* Definitions of the maps and settings declared in job.bpf.h. */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "job.bpf.h"
 
 struct ct_task_map ct_tasks SEC(".maps");
+struct ct_tslot_map ct_tslots SEC(".maps");
 struct ct_ring_map ct_rings SEC(".maps");
 struct ct_cgroup_map ct_cgroups SEC(".maps");
 struct ct_stats_map ct_stats SEC(".maps");
@@ -29,6 +31,8 @@ volatile __u32 ct_job_gen = 0;
 const volatile __u64 targ_t0_ns = 0;
 const volatile __u32 targ_drop_idle_pct = 0;
 __u64 ct_drops = 0;
+__u32 ct_tslot_fall[CT_TSLOTS] = {};
+const volatile __u32 targ_tslot_mask = CT_TSLOTS - 1;
 __u64 ct_pollers[CT_POLLER_WORDS] = {};
 __u64 ct_ep_full = 0;
 __u64 ct_disk_full = 0;
@@ -77,3 +81,16 @@ __noinline __u64 ct_unix_hash(__u64 addr)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * A task is freed (after its last switch and every program that could see it): its ct_tslots
+ * entry is free again, or there is one task fewer in task storage for that entry. Here, in
+ * the object's first file, so that it is the first program attached: an entry made before it
+ * was attached and never given back would be taken over by the next task at that address.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(ct_sched_process_free, struct task_struct *p)
+{
+	ct_task_put(p);
+	return 0;
+}

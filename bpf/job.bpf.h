@@ -14,14 +14,92 @@
 
 #define CT_SUBSYS_MASK 15	/* css_set.subsys[] has CGROUP_SUBSYS_COUNT (<= 16) entries */
 
+/*
+ * Per-task state (struct ct_task) is an entry of ct_tslots, an array by the task's address
+ * (see ct_tslot_of()), owned by one task at a time: taken at the task's first lookup, given
+ * back when it is freed (sched_process_free). An array lookup is inlined and lands on the entry; task
+ * storage is a helper call and two dependent loads before it, cache misses with hundreds of
+ * tasks (docs/ARCHITECTURE.md, "Cost"). A task whose entry another task owns keeps its state
+ * in task storage (ct_tasks) instead, and ct_tslot_fall counts such tasks per entry: a lookup
+ * that does not find its task in the entry looks in task storage only when that count says
+ * it may be there, and takes a free entry only when it is 0, so that a task never has state
+ * in both places.
+ *
+ * The owner's tag is the task's address, as a number: the verifier lets a program subtract one
+ * pointer from another (privileged programs get the difference) and do nothing else with it.
+ * An address, unlike a thread id, stays the task's for its whole life (a thread that execs
+ * takes its leader's id and start time).
+ */
+static __always_inline __u64 ct_task_tag(struct task_struct *t)
+{
+	return (__u64)t - (__u64)&ct_drops;
+}
+
+/*
+ * The entry of the task with tag @tag: its address in 4 KiB units. task_structs are 5.9 KiB
+ * here, so neighbours in a slab never share an entry, and tasks made together, whose
+ * task_structs are near one another, get entries near one another: few pages of the array for
+ * a job's tasks. A hash spread them over as many pages as tasks, and measured no better than
+ * task storage (docs/ARCHITECTURE.md, "Cost").
+ */
+static __always_inline __u32 ct_tslot_of(__u64 tag)
+{
+	return (__u32)(tag >> 12) & targ_tslot_mask & (CT_TSLOTS - 1);
+}
+
+/* @t's state, NULL if it has none. */
+static __always_inline struct ct_task *ct_task_find(struct task_struct *t)
+{
+	__u64 tag = ct_task_tag(t);
+	__u32 i = ct_tslot_of(tag);
+	struct ct_task *e = bpf_map_lookup_elem(&ct_tslots, &i);
+
+	if (e && e->owner == tag)
+		return e;
+	if (ct_tslot_fall[i & (CT_TSLOTS - 1)])
+		return bpf_task_storage_get(&ct_tasks, t, 0, 0);
+	return NULL;
+}
+
+/* @t's state, made (zeroed) if it has none; NULL (counted in ct_drops) if none can be. */
 static __always_inline struct ct_task *ct_task_get(struct task_struct *t)
 {
-	struct ct_task *c;
+	__u64 tag = ct_task_tag(t);
+	__u32 i = ct_tslot_of(tag);
+	struct ct_task *e = bpf_map_lookup_elem(&ct_tslots, &i), *c;
 
+	if (e && e->owner == tag)
+		return e;
+	/* a free entry, when no task of this entry is in task storage: zeroed when given back */
+	if (e && !ct_tslot_fall[i & (CT_TSLOTS - 1)] &&
+	    __sync_val_compare_and_swap(&e->owner, 0, tag) == 0)
+		return e;
+	c = bpf_task_storage_get(&ct_tasks, t, 0, 0);
+	if (c)
+		return c;
 	c = bpf_task_storage_get(&ct_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!c)
+	if (c)
+		/* the index masked again: the verifier forgets its bounds across the calls */
+		__sync_fetch_and_add(&ct_tslot_fall[i & (CT_TSLOTS - 1)], 1);
+	else
 		__sync_fetch_and_add(&ct_drops, 1);
 	return c;
+}
+
+/* @t is freed: its entry, zeroed, is free again; or one task fewer of it in task storage. */
+static __always_inline void ct_task_put(struct task_struct *t)
+{
+	__u64 tag = ct_task_tag(t);
+	__u32 i = ct_tslot_of(tag);
+	struct ct_task *e = bpf_map_lookup_elem(&ct_tslots, &i);
+
+	if (e && e->owner == tag) {
+		__builtin_memset((char *)e + sizeof(e->owner), 0, sizeof(*e) - sizeof(e->owner));
+		barrier();
+		__sync_fetch_and_and(&e->owner, 0);
+	} else if (ct_tslot_fall[i & (CT_TSLOTS - 1)] && bpf_task_storage_get(&ct_tasks, t, 0, 0)) {
+		__sync_fetch_and_add(&ct_tslot_fall[i & (CT_TSLOTS - 1)], -1);
+	}
 }
 
 static __always_inline __u32 ct_cgroup_job(struct cgroup_subsys_state *css, __u32 hier)

@@ -25,6 +25,7 @@ struct ct_sched_cnt {
 };
 
 struct ct_task {
+	__u64 owner;		/* in ct_tslots: its task's ct_task_tag() (0: free); else unused */
 	__u64 out_ts;		/* its last traced switch-out (0: none yet) */
 	struct ct_sched_cnt cnt;	/* the counters at out_ts */
 	__u64 cset;		/* css_set the job was resolved from */
@@ -77,6 +78,15 @@ struct ct_task_map {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
+	__type(value, struct ct_task);
+};
+
+/* Per-task state by the task's address (job.bpf.h, ct_task_get()). */
+#define CT_TSLOTS 8192
+struct ct_tslot_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_TSLOTS);
+	__type(key, __u32);
 	__type(value, struct ct_task);
 };
 
@@ -192,6 +202,7 @@ struct ct_env_pool_map {
 };
 
 extern struct ct_task_map ct_tasks SEC(".maps");
+extern struct ct_tslot_map ct_tslots SEC(".maps");
 extern struct ct_ring_map ct_rings SEC(".maps");	/* [cpu] */
 extern struct ct_cgroup_map ct_cgroups SEC(".maps");
 extern struct ct_stats_map ct_stats SEC(".maps");	/* [cpu][slot] */
@@ -215,6 +226,8 @@ extern volatile __u32 ct_job_gen;
 extern const volatile __u64 targ_t0_ns;	/* tasks started since are counted from birth */
 extern const volatile __u32 targ_drop_idle_pct;	/* tests: ignore this % of switches out of idle */
 extern __u64 ct_drops;
+extern __u32 ct_tslot_fall[CT_TSLOTS];	/* tasks whose state is in task storage, by ct_tslots entry */
+extern const volatile __u32 targ_tslot_mask;	/* ct_tslots entries used, less one (tests: fewer) */
 /*
  * One bit per thread id (pid_max is at most 2^22): set while the thread is in a poll, select
  * or epoll wait registered for wake.bpf.c, cleared when it next blocks in anything else. A

@@ -675,7 +675,7 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	if (!ct_mono_set)
 		return 0;
 	now = bpf_ktime_get_ns() - ct_mono_off;
-	c = bpf_task_storage_get(&ct_tasks, task, 0, 0);
+	c = ct_task_find(task);
 	if (!c || !task_begun(task, c, now))
 		return 0;
 	/* an offset a little off must not put now before what the switches saw */
@@ -718,7 +718,7 @@ int BPF_PROG(ct_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ct_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct ct_task *pc = bpf_task_storage_get(&ct_tasks, parent, 0, 0), *cc;
+	struct ct_task *pc = ct_task_find(parent), *cc;
 
 	/* a parent found at start that has not left the CPU since */
 	if (!pc && (!ct_pid_job(parent) || !(pc = ct_task_get(parent))))
@@ -728,7 +728,7 @@ int BPF_PROG(ct_sched_process_fork, struct task_struct *parent, struct task_stru
 		ct_job_of(parent, pc);
 	if (!pc->pslot)
 		return 0;
-	cc = bpf_task_storage_get(&ct_tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	cc = ct_task_get(child);
 	if (!cc)
 		return 0;
 	cc->pslot = pc->pslot;

@@ -72,7 +72,7 @@ int BPF_PROG(ct_sched_waking, struct task_struct *p)
 
 	if (!(*ct_poller_word(p->pid) & ct_poller_bit(p->pid)))
 		return 0;
-	c = bpf_task_storage_get(&ct_tasks, p, 0, 0);
+	c = ct_task_find(p);
 	/* registered for the block it is in now, and not woken out of it yet */
 	if (!c || !c->poll_n || c->poll_block != p->nvcsw || c->woke_block == c->poll_block)
 		return 0;

@@ -42,6 +42,7 @@ struct record_opts {
 	const char *btf;
 	bool quiet, verbose, socket_bytes;
 	long drop_idle_pct;
+	long task_slots;	/* tests: per-task state entries used (0: all) */
 	const char *env_spec, *env_opt, *name_var, *listen;
 	double env_linger;
 	char **cmd;
@@ -83,7 +84,7 @@ static const char doc[] =
 	"\n"
 	"OPTIONS:";
 
-enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE, OPT_JOBS_BY_ENV,
+enum { OPT_MAX_JOBS = 1000, OPT_BTF, OPT_SOCKET_BYTES, OPT_DROP_IDLE, OPT_TASK_SLOTS, OPT_JOBS_BY_ENV,
        OPT_JENKINS, OPT_NAME_BY_ENV, OPT_ENV_LINGER, OPT_LISTEN };
 
 static const struct argp_option options[] = {
@@ -124,6 +125,9 @@ static const struct argp_option options[] = {
 	/* Fault injection for the tests: a kernel that skips switches out of idle, on demand. */
 	{ "test-drop-idle-switches", OPT_DROP_IDLE, "PCT", OPTION_HIDDEN, "Ignore PCT % of the "
 	  "context switches out of the idle task, as some kernels fail to trace them" },
+	/* ...and tasks that share their state's array entry, which a 2-CPU VM never has. */
+	{ "test-task-slots", OPT_TASK_SLOTS, "N", OPTION_HIDDEN, "Keep per-task state in N array "
+	  "entries (a power of two up to 8192), the other tasks' in task storage" },
 	{},
 };
 
@@ -195,6 +199,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_DROP_IDLE:
 		if (ct_parse_long("--test-drop-idle-switches", arg, 0, 100, &o->drop_idle_pct))
 			exit(2);
+		break;
+	case OPT_TASK_SLOTS:
+		if (ct_parse_long("--test-task-slots", arg, 1, 8192, &o->task_slots))
+			exit(2);
+		if (o->task_slots & (o->task_slots - 1)) {
+			ct_err("--test-task-slots: %ld is not a power of two", o->task_slots);
+			exit(2);
+		}
 		break;
 	case 'q':
 		o->quiet = true;
@@ -701,7 +713,8 @@ static int record(struct recorder *r)
 {
 	struct tracer_opts to = { .max_jobs = (uint32_t)r->o.max_jobs, .btf_path = r->o.btf,
 				  .verbose = r->o.verbose, .socket_bytes = r->o.socket_bytes,
-				  .drop_idle_pct = (uint32_t)r->o.drop_idle_pct };
+				  .drop_idle_pct = (uint32_t)r->o.drop_idle_pct,
+				  .task_slots = (uint32_t)r->o.task_slots };
 	int err;
 
 	err = setup_jobs(r);

@@ -198,6 +198,8 @@ static int load(struct tracer *t, const struct tracer_opts *o)
 	s->rodata->targ_max_jobs = t->max_jobs;
 	s->rodata->targ_t0_ns = ct_mono_ns();
 	s->rodata->targ_drop_idle_pct = o->drop_idle_pct;
+	if (o->task_slots)
+		s->rodata->targ_tslot_mask = o->task_slots - 1;
 	/* 5.18 added prev_state to sched_switch; 6.13 added err to tcp_retransmit_skb. */
 	s->rodata->targ_switch_state_arg = tp_nargs(o->btf_path, "sched_switch") == 4;
 	s->rodata->targ_retrans_err_arg = tp_nargs(o->btf_path, "tcp_retransmit_skb") == 3;

@@ -20,6 +20,7 @@ struct tracer_opts {
 	bool verbose;
 	bool socket_bytes;	/* load sock_send_length/sock_recv_length: bytes per endpoint */
 	uint32_t drop_idle_pct;	/* tests: ignore this % of switches out of idle */
+	uint32_t task_slots;	/* tests: per-task state array entries used (0: all) */
 	uint32_t env_nvars;	/* --jobs-by-env: VAR, and TIE if 2; 0: off */
 	const char *env_vars[CT_ENV_VARS];
 };
