@@ -59,8 +59,10 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD := $(OUTPUT)/ctwork
 # make bench's floors, loaded by ctfloor: empty programs on the scheduler tracepoints, and the
-# same plus the least per-task accounting (task storage and the scheduler's counters).
-FLOOR := $(OUTPUT)/ctfloor $(OUTPUT)/floor.bpf.o $(OUTPUT)/pertask.bpf.o
+# same plus the least per-task accounting (state per task and the scheduler's counters), with
+# the state in an array as contrace keeps it, and in task storage.
+FLOOR := $(OUTPUT)/ctfloor $(OUTPUT)/floor.bpf.o $(OUTPUT)/pertask.bpf.o \
+	$(OUTPUT)/pertask-storage.bpf.o
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -109,6 +111,10 @@ $(WORKLOAD): tests/workload/ctwork.c | $(OUTPUT)
 $(OUTPUT)/%.bpf.o: tests/workload/%.bpf.c $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/pertask-storage.bpf.o: tests/workload/pertask.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPERTASK_STORAGE -c $< -o $@
 
 $(OUTPUT)/ctfloor: tests/workload/ctfloor.c | $(OUTPUT)
 	$(call msg,CC,$@)

@@ -4,8 +4,9 @@
 #   1. each storm (perf bench sched pipe, pinned: two tasks; perf bench sched messaging: 400
 #      tasks on unix sockets; the same on pipes, "messaging-pipes") under no tracer,
 #      the floor (empty tp_btf programs on sched_switch and sched_wakeup), the per-task floor
-#      (the same plus each task's state in task storage and its scheduler counters:
-#      tests/workload/pertask.bpf.c), bpftrace's runqlat (scripts/runqlat.bt) and contrace,
+#      (the same plus each task's state and its scheduler counters: tests/workload/pertask.bpf.c,
+#      the state in an array as contrace keeps it; "ptstorage": in task storage),
+#      bpftrace's runqlat (scripts/runqlat.bt) and contrace,
 #      interleaved in each of ROUNDS rounds: BPF time per context switch from the kernel's own
 #      counters (kernel.bpf_stats_enabled), median and spread, contrace's ratio to the floor,
 #      to the per-task floor and to runqlat, wall time against no tracer, and contrace's time by
@@ -55,16 +56,18 @@ tool_progs() {
 	bpftool prog show -j | jq -c --argjson ids "$TOOL_IDS" \
 		'[.[] | select(.id as $i | $ids | index($i)) | {name, t: (.run_time_ns // 0), n: (.run_cnt // 0)}]'
 }
-# tool_on TOOL: start TOOL (floor, pertask, runqlat or contrace); TOOL_IDS are the programs it
-# loaded.
+# tool_on TOOL: start TOOL (floor, pertask, ptstorage, runqlat or contrace); TOOL_IDS are the
+# programs it loaded.
 FLOOR_PID=
 tool_on() {
-	local before i
+	local before i obj
 	before=$(prog_ids)
 	case $1 in
 	none) ;;
-	floor | pertask)
-		"$TOP/.output/ctfloor" "$TOP/.output/$1.bpf.o" >"$TMP/$1.out" 2>&1 &
+	floor | pertask | ptstorage)
+		obj=$1
+		[ "$1" = ptstorage ] && obj=pertask-storage
+		"$TOP/.output/ctfloor" "$TOP/.output/$obj.bpf.o" >"$TMP/$1.out" 2>&1 &
 		FLOOR_PID=$!
 		for i in $(seq 100); do grep -q attached "$TMP/$1.out" && break; sleep 0.05; done
 		grep -q attached "$TMP/$1.out" || { cat "$TMP/$1.out" >&2; return 1; } ;;
@@ -76,7 +79,7 @@ tool_on() {
 }
 tool_off() {
 	case $1 in
-	floor | pertask) kill -INT "$FLOOR_PID" && wait "$FLOOR_PID" ;;
+	floor | pertask | ptstorage) kill -INT "$FLOOR_PID" && wait "$FLOOR_PID" ;;
 	runqlat) bt_stop >/dev/null ;;
 	contrace | peer) recorder_off ;;
 	esac
@@ -86,10 +89,10 @@ tool_off() {
 # (and the peer), interleaved in each round (the order rotates from round to round), with
 # kernel.bpf_stats_enabled on for all of them. One line per run in $TMP/STORM.TOOL:
 # "wall_s switches bpf_ns".
-tools=(none floor pertask runqlat contrace ${PEER_CONTRACE:+peer})
+tools=(none floor pertask ptstorage runqlat contrace ${PEER_CONTRACE:+peer})
 old=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
-echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each storm under no tracer, the floor (empty tp_btf programs on sched_switch and sched_wakeup), the per-task floor (the same plus task storage and the scheduler's counters at each switch-out), bpftrace's runqlat (scripts/runqlat.bt) and contrace record (everything on, two jobs), interleaved"
+echo "contrace bench: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds; each storm under no tracer, the floor (empty tp_btf programs on sched_switch and sched_wakeup), the per-task floor (the same plus per-task state and the scheduler's counters at each switch-out; in an array, and in task storage), bpftrace's runqlat (scripts/runqlat.bt) and contrace record (everything on, two jobs), interleaved"
 part 1 && for s in "${storms[@]}"; do
 	for t in "${tools[@]}"; do : >"$TMP/$s.$t"; done
 	: >"$TMP/$s.contrace.progs"
@@ -128,15 +131,16 @@ part 1 && for s in "${storms[@]}"; do
 	done
 	sw=$(awk '{s += $2 / $1; n++} END {printf "%.0f", s / n}' "$TMP/$s.none")
 	echo "$s storm ($sw switches/s): BPF time per context switch, median [min-max] ns"
-	for t in floor pertask runqlat contrace ${PEER_CONTRACE:+peer}; do
+	for t in floor pertask ptstorage runqlat contrace ${PEER_CONTRACE:+peer}; do
 		printf '  %-9s %-22s wall %s (%+.1f%% vs none)\n' "$t" "${nsr[$t]}" "${wallr[$t]}" \
 			"$(awk -v a="${wall[none]}" -v b="${wall[$t]}" 'BEGIN {print (b / a - 1) * 100}')"
 	done
 	printf '  %-9s %-22s wall %s\n' none "" "${wallr[none]}"
-	printf '  contrace / floor %.2fx   per-task floor / floor %.2fx   contrace / per-task floor %.2fx   contrace / runqlat %.2fx\n' \
+	printf '  contrace / floor %.2fx   per-task floor / floor %.2fx   contrace / per-task floor %.2fx   per-task floor in task storage / floor %.2fx   contrace / runqlat %.2fx\n' \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')" \
 		"$(awk -v a="${ns[pertask]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')" \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[pertask]}" 'BEGIN {print a / b}')" \
+		"$(awk -v a="${ns[ptstorage]}" -v b="${ns[floor]}" 'BEGIN {print a / b}')" \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[runqlat]}" 'BEGIN {print a / b}')"
 	[ -n "${PEER_CONTRACE:-}" ] && printf '  contrace / peer %.2fx   peer / floor %.2fx\n' \
 		"$(awk -v a="${ns[contrace]}" -v b="${ns[peer]}" 'BEGIN {print a / b}')" \
