@@ -6,7 +6,8 @@ PID namespace, sleeps 50 x 20 ms (1.0 s injected), and runs a step with a BUILD_
 (its Jenkins node cookie kept, as a step that sets BUILD_TAG does). CTWORK is the path of ctwork; DAEMON_OUT where the daemon writes its figures.
   build.py CTWORK DAEMON_OUT
 Prints one JSON line: its own and its waited-for children's CPU time by getrusage (self and
-RUSAGE_CHILDREN; the daemon is not among them: it prints its own to DAEMON_OUT)."""
+RUSAGE_CHILDREN; the daemon is not among them: it prints its own to DAEMON_OUT), and the time
+the sleeper spent off CPU (its wall time less its on-CPU and run-queue time, by schedstat)."""
 import json
 import os
 import resource
@@ -47,8 +48,10 @@ os.waitpid(d, 0)
 # a child in a new PID namespace
 subprocess.run(["unshare", "-p", "-f", ctwork, "spin", "1", "0.3"], stdout=subprocess.DEVNULL,
                check=True)
-# injected sleeps: 50 x 20 ms
-subprocess.run([ctwork, "sleep", "20", "50"], stdout=subprocess.DEVNULL, check=True)
+# injected sleeps: 50 x 20 ms; how long they kept it off CPU by its own clock and schedstat
+sl = json.loads(subprocess.run([ctwork, "sleep", "20", "50"], stdout=subprocess.PIPE,
+                               check=True).stdout)
+sleep_off_ns = sl["wall_ns"] - sl["oncpu_ns"] - sl["run_delay_ns"]
 # a step that changes BUILD_TAG but keeps the rest of the environment
 env = dict(os.environ, BUILD_TAG=os.environ.get("BUILD_TAG", "none") + "-step")
 subprocess.run([ctwork, "spin", "1", "0.3"], stdout=subprocess.DEVNULL, env=env, check=True)
@@ -61,4 +64,5 @@ os.waitpid(pid, 0)
 p.wait()
 s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"self_ns": int((s.ru_utime + s.ru_stime) * 1e9),
-                  "children_ns": int((c.ru_utime + c.ru_stime) * 1e9)}))
+                  "children_ns": int((c.ru_utime + c.ru_stime) * 1e9),
+                  "sleep_off_ns": sleep_off_ns}))
