@@ -120,7 +120,11 @@ ev=$(jq -s '[.[] | select(.type == "window") | .lost.endpoints_evicted] | add' "
 echo "# M's failed connects in the windows: $mf; entries evicted: $ev"
 # Each of M's 1300 connects is in a window or in an evicted entry; at most a few other
 # entries (L's, S's, other's) can have been evicted besides.
-between "M's failed connects counted + entries evicted vs its 1300 tries" $((mf + ev)) 1300 1320
+between "M's failed connects counted + entries evicted vs its 1300 tries" $((mf + ev)) 1300 1320 || {
+	# CI saw 1299 twice (2026-12-03): where did the missing one go?
+	echo "# failed connects by job: $(jq -s -c '[.[] | select(.type == "window") | .jobs[] | {n: .name, f: ([(.net.endpoints + [.net.rest // {}])[] | .connect_fail // 0] | add)}] | group_by(.n) | map({(.[0].n): (map(.f) | add)}) | add' "$w3")"
+	echo "# lost, summed: $(jq -s -c '[.[] | select(.type == "window") | .lost | to_entries[]] | group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add' "$w3")"
+}
 between "L: all 20 waits on its endpoint after M filled the table" "$(ep "$w3" L "127.0.0.1:$((port + 5))" count)" 20 21
 check "no socket event was refused for want of room" \
 	test "$(jq -s '[.[] | select(.type == "window") | .lost.endpoints_full] | add' "$w3")" -eq 0
